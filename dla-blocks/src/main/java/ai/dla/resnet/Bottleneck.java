@@ -1,0 +1,178 @@
+package ai.dla.resnet;
+
+import ai.dla.nn.Layers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * The bottleneck residual unit, which returns its output and its shortcut tensor.
+ *
+ * <pre>
+ *   out = ReLU(BN1(conv1x1(x -> p)))
+ *   out = ReLU(BN2(conv3x3(p -> p, stride s)))
+ *   out = BN3(conv1x1(p -> 4p))
+ *   o   = x, or BN(conv1x1(x -> 4p, stride s)) with a projection shortcut
+ * </pre>
+ *
+ * Forward input {@code NDList(x)} [B, Cin, H, W]; output {@code NDList(ReLU(out + o), o)}, or with
+ * {@code joined = false} {@code NDList(out, o)} (the LII arrangement adds them itself).
+ */
+public final class Bottleneck extends AbstractBlock {
+
+    /** The ratio of a unit's output channels to its planes. */
+    public static final int EXPANSION = 4;
+
+    private static final byte VERSION = 1;
+
+    private final long inChannels;
+    private final int planes;
+    private final int stride;
+    private final boolean joined;
+    private final Conv2d conv1;
+    private final BatchNorm bn1;
+    private final Conv2d conv2;
+    private final BatchNorm bn2;
+    private final Conv2d conv3;
+    private final BatchNorm bn3;
+    private final Conv2d shortcutConv;
+    private final BatchNorm shortcutBn;
+
+    /**
+     * Creates a unit.
+     *
+     * @param inChannels Cin
+     * @param planes p; the unit outputs 4p channels
+     * @param stride the stride of the 3×3 convolution and of the projection
+     * @param projection whether the shortcut is a projection (the first unit of every stage)
+     * @param joined whether the unit adds the shortcut and applies ReLU itself
+     * @param zeroLastGamma whether BN3's γ starts at 0 (the ImageNet networks)
+     */
+    public Bottleneck(
+            long inChannels,
+            int planes,
+            int stride,
+            boolean projection,
+            boolean joined,
+            boolean zeroLastGamma) {
+        super(VERSION);
+        if (!projection && (stride != 1 || inChannels != (long) EXPANSION * planes)) {
+            throw new IllegalArgumentException(
+                    "An identity shortcut needs stride 1 and "
+                            + EXPANSION * planes
+                            + " input channels, got stride "
+                            + stride
+                            + " and "
+                            + inChannels);
+        }
+        this.inChannels = inChannels;
+        this.planes = planes;
+        this.stride = stride;
+        this.joined = joined;
+        conv1 = addChildBlock("conv1", Layers.conv(planes, 1, 1));
+        bn1 = addChildBlock("bn1", Layers.batchNorm());
+        conv2 = addChildBlock("conv2", Layers.conv(planes, 3, stride));
+        bn2 = addChildBlock("bn2", Layers.batchNorm());
+        conv3 = addChildBlock("conv3", Layers.conv(EXPANSION * planes, 1, 1));
+        bn3 = addChildBlock("bn3", Layers.batchNorm());
+        if (zeroLastGamma) {
+            bn3.setInitializer(Initializer.ZEROS, Parameter.Type.GAMMA);
+        }
+        if (projection) {
+            shortcutConv = addChildBlock("shortcut.conv", Layers.conv(EXPANSION * planes, 1, stride));
+            shortcutBn = addChildBlock("shortcut.bn", Layers.batchNorm());
+        } else {
+            shortcutConv = null;
+            shortcutBn = null;
+        }
+    }
+
+    /**
+     * Returns the output channels 4p.
+     *
+     * @return the output channels
+     */
+    public int getOutChannels() {
+        return EXPANSION * planes;
+    }
+
+    /**
+     * Returns the multiply-accumulates of the unit's convolutions for one sample.
+     *
+     * @param height the input height
+     * @param width the input width
+     * @return the multiply-accumulates
+     */
+    public long macs(long height, long width) {
+        long out = getOutChannels();
+        long pixelsOut = outSide(height) * outSide(width);
+        long macs = inChannels * planes * height * width;
+        macs += (long) planes * planes * 9 * pixelsOut + planes * out * pixelsOut;
+        if (shortcutConv != null) {
+            macs += inChannels * out * pixelsOut;
+        }
+        return macs;
+    }
+
+    long outSide(long side) {
+        return (side - 1) / stride + 1;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.head();
+        NDArray out = step(ps, conv1, bn1, x, training, params);
+        out = step(ps, conv2, bn2, Activation.relu(out), training, params);
+        out = step(ps, conv3, bn3, Activation.relu(out), training, params);
+        NDArray o = shortcutConv == null ? x : step(ps, shortcutConv, shortcutBn, x, training, params);
+        return new NDList(joined ? Activation.relu(out.add(o)) : out, o);
+    }
+
+    private static NDArray step(
+            ParameterStore ps,
+            Conv2d conv,
+            BatchNorm bn,
+            NDArray x,
+            boolean training,
+            PairList<String, Object> params) {
+        NDList y = conv.forward(ps, new NDList(x), training, params);
+        return bn.forward(ps, y, training, params).head();
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape in = inputShapes[0];
+        Shape out = new Shape(in.get(0), getOutChannels(), outSide(in.get(2)), outSide(in.get(3)));
+        return new Shape[] {out, out};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape in = inputShapes[0];
+        Shape mid = new Shape(in.get(0), planes, in.get(2), in.get(3));
+        Shape strided = new Shape(in.get(0), planes, outSide(in.get(2)), outSide(in.get(3)));
+        Shape out = getOutputShapes(inputShapes)[0];
+        conv1.initialize(manager, dataType, in);
+        bn1.initialize(manager, dataType, mid);
+        conv2.initialize(manager, dataType, mid);
+        bn2.initialize(manager, dataType, strided);
+        conv3.initialize(manager, dataType, strided);
+        bn3.initialize(manager, dataType, out);
+        if (shortcutConv != null) {
+            shortcutConv.initialize(manager, dataType, in);
+            shortcutBn.initialize(manager, dataType, out);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package ai.dla.resnet;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** The datasets a model name can target, with what they fix about the network. */
+public enum DatasetProfile {
+    /** CIFAR-10: 32×32 colour, 10 classes, CIFAR layout. */
+    CIFAR10(Layout.CIFAR, 10, 3, 32),
+    /** CIFAR-100: 32×32 colour, 100 classes, CIFAR layout. */
+    CIFAR100(Layout.CIFAR, 100, 3, 32),
+    /** ImageNet-1k: 224×224 colour, 1000 classes, ImageNet layout. */
+    IMAGENET(Layout.IMAGENET, 1000, 3, 224),
+    /** Fashion-MNIST: 28×28 grayscale, 10 classes, CIFAR layout with a 1-channel stem. */
+    FASHION_MNIST(Layout.CIFAR, 10, 1, 28);
+
+    private final Layout layout;
+    private final int classes;
+    private final int channels;
+    private final int imageSize;
+
+    DatasetProfile(Layout layout, int classes, int channels, int imageSize) {
+        this.layout = layout;
+        this.classes = classes;
+        this.channels = channels;
+        this.imageSize = imageSize;
+    }
+
+    /**
+     * Returns the name used in model names, such as {@code fashion_mnist}.
+     *
+     * @return the id
+     */
+    public String getId() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Returns the backbone layout.
+     *
+     * @return the layout
+     */
+    public Layout getLayout() {
+        return layout;
+    }
+
+    /**
+     * Returns the number of classes.
+     *
+     * @return the classes
+     */
+    public int getClasses() {
+        return classes;
+    }
+
+    /**
+     * Returns the image channels.
+     *
+     * @return 3 or 1
+     */
+    public int getChannels() {
+        return channels;
+    }
+
+    /**
+     * Returns the native image side.
+     *
+     * @return 32, 28 or 224
+     */
+    public int getImageSize() {
+        return imageSize;
+    }
+
+    /**
+     * Returns the profile with the given id.
+     *
+     * @param id for example {@code cifar100}
+     * @return the profile
+     * @throws IllegalArgumentException listing the valid ids for any other input
+     */
+    public static DatasetProfile fromId(String id) {
+        for (DatasetProfile d : values()) {
+            if (d.getId().equals(id)) {
+                return d;
+            }
+        }
+        throw new IllegalArgumentException("Unknown dataset '" + id + "'; valid datasets: " + ids());
+    }
+
+    /**
+     * Lists the valid ids.
+     *
+     * @return the ids, comma separated
+     */
+    public static String ids() {
+        return Arrays.stream(values()).map(DatasetProfile::getId).collect(Collectors.joining(", "));
+    }
+}

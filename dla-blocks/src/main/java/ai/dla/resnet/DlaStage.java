@@ -1,0 +1,111 @@
+package ai.dla.resnet;
+
+import ai.dla.attention.LightLayerAttention;
+import ai.dla.cell.ContextCell;
+import ai.dla.nn.Layers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A stage of DLA-L, the light Dynamic Layer Attention network. One context cell (the DSU by
+ * default) and one depthwise 3×3 convolution DW serve all the stage's units:
+ *
+ * <pre>
+ *   x_out, o = unit_l(x)
+ *   h, c = cell(GAP(x_out), h, c)            forward path: the new context (zeros at l = 0)
+ *   d    = cell(GAP(o), h, c).h               backward path: the shortcut's gate
+ *   õ    = o ⊙ d + DW(o)
+ *   x    = x_out + DropPath(BN(LA(x_out) + λ ⊙ õ))
+ * </pre>
+ *
+ * In {@link ContextMode#SAMPLE_ZERO} the backward path reads sample 0's (h, c) for every sample.
+ */
+public final class DlaStage extends Stage {
+
+    private static final byte VERSION = 1;
+
+    private final List<LightLayerAttention> attention = new ArrayList<>();
+    private final ContextCell cell;
+    private final Conv2d dw;
+    private final DropPath dropPath;
+
+    /**
+     * Creates the stage.
+     *
+     * @param config what the stage is built from
+     */
+    public DlaStage(StageConfig config) {
+        super(VERSION, config, true);
+        int channels = config.outChannels();
+        for (int i = 0; i < config.units(); i++) {
+            attention.add(addChildBlock("attention." + i, new LightLayerAttention(channels)));
+        }
+        cell = addChildBlock("cell", config.newCell());
+        dw = addChildBlock("dw", Layers.conv(channels, 3, 1, channels));
+        dropPath = addChildBlock("dropPath", new DropPath(config.dropPathRate()));
+    }
+
+    /**
+     * Returns the context cell shared by the stage's units.
+     *
+     * @return the cell
+     */
+    public ContextCell getCell() {
+        return cell;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.head();
+        NDArray h = null;
+        NDArray c = null;
+        ContextMode mode = getContextMode();
+        for (int l = 0; l < units.size(); l++) {
+            NDList unit = units.get(l).forward(ps, new NDList(x), training, params);
+            NDArray out = unit.get(0);
+            NDArray o = unit.get(1);
+            if (l == 0) {
+                h = zeroState(out);
+                c = h;
+            }
+            NDArray summary = gap(out);
+            NDList state = cell.forward(ps, new NDList(summary, h, c), training, params);
+            h = state.get(0);
+            c = state.get(1);
+            NDList backward = new NDList(gap(o), mode.select(h), mode.select(c));
+            NDArray d = cell.forward(ps, backward, training, params).get(0);
+            NDArray oTilde = o.mul(spatial(d)).add(dw.forward(ps, new NDList(o), training, params).head());
+            NDList branch =
+                    attention.get(l).forward(ps, new NDList(out, oTilde, summary), training, params);
+            x = out.add(dropPath.forward(ps, branch, training, params).head());
+        }
+        return new NDList(x);
+    }
+
+    @Override
+    protected long extraMacsPerUnit(long channels, long pixels) {
+        return 2 * cell.macsPerStep() + 10 * channels * pixels + attention.get(0).macs(pixels);
+    }
+
+    @Override
+    protected void initializeExtras(NDManager manager, DataType dataType, Shape unitOutput) {
+        Shape state = new Shape(unitOutput.get(0), unitOutput.get(1));
+        for (LightLayerAttention la : attention) {
+            la.initialize(manager, dataType, unitOutput, unitOutput, state);
+        }
+        cell.initialize(manager, dataType, state, state, state);
+        dw.initialize(manager, dataType, unitOutput);
+        dropPath.initialize(manager, dataType, unitOutput);
+    }
+}

@@ -1,0 +1,80 @@
+package ai.dla.resnet;
+
+import ai.dla.cell.ContextCell;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * A stage in the LII arrangement of DIANet (paper, Table 6): one context cell per stage gates each
+ * unit's residual branch before the shortcut is added.
+ *
+ * <pre>
+ *   out, o = unit_l(x)                 (out = BN3 output, before the add and ReLU)
+ *   h, c   = cell(GAP(out), h, c)      (zeros at l = 0)
+ *   x      = ReLU(out ⊙ h + o)
+ * </pre>
+ */
+public final class LiiStage extends Stage {
+
+    private static final byte VERSION = 1;
+
+    private final ContextCell cell;
+
+    /**
+     * Creates the stage.
+     *
+     * @param config what the stage is built from
+     */
+    public LiiStage(StageConfig config) {
+        super(VERSION, config, false);
+        cell = addChildBlock("cell", config.newCell());
+    }
+
+    /**
+     * Returns the context cell shared by the stage's units.
+     *
+     * @return the cell
+     */
+    public ContextCell getCell() {
+        return cell;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.head();
+        NDArray h = null;
+        NDArray c = null;
+        for (int l = 0; l < units.size(); l++) {
+            NDList unit = units.get(l).forward(ps, new NDList(x), training, params);
+            NDArray out = unit.get(0);
+            if (l == 0) {
+                h = zeroState(out);
+                c = h;
+            }
+            NDList state = cell.forward(ps, new NDList(gap(out), h, c), training, params);
+            h = state.get(0);
+            c = state.get(1);
+            x = Activation.relu(out.mul(spatial(h)).add(unit.get(1)));
+        }
+        return new NDList(x);
+    }
+
+    @Override
+    protected long extraMacsPerUnit(long channels, long pixels) {
+        return cell.macsPerStep() + channels * pixels;
+    }
+
+    @Override
+    protected void initializeExtras(NDManager manager, DataType dataType, Shape unitOutput) {
+        Shape state = new Shape(unitOutput.get(0), unitOutput.get(1));
+        cell.initialize(manager, dataType, state, state, state);
+    }
+}

@@ -1,0 +1,147 @@
+package ai.dla;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertNotNull;
+import static org.testng.Assert.assertTrue;
+
+import ai.dla.importer.CheckpointImporter;
+import ai.dla.importer.CheckpointLayout;
+import ai.dla.nn.ParameterPaths;
+import ai.dla.resnet.ContextMode;
+import ai.dla.resnet.DlaResNet;
+import ai.dla.resnet.ModelName;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+
+import org.testng.annotations.AfterClass;
+import org.testng.annotations.BeforeClass;
+import org.testng.annotations.DataProvider;
+import org.testng.annotations.Test;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The proof that the blocks compute what the authors' code computes: every array of every golden
+ * file, within the tolerances of the golden README (1e-4 of the largest reference magnitude for
+ * logits and loss, 1e-3 for gradients).
+ */
+public class GoldenTest {
+
+    private static final double OUTPUT_TOLERANCE = 1e-4;
+    private static final double GRADIENT_TOLERANCE = 1e-3;
+
+    private NDManager manager;
+
+    @BeforeClass
+    public void setUp() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterClass
+    public void tearDown() {
+        manager.close();
+    }
+
+    @DataProvider
+    public Object[][] cifarFiles() {
+        return new Object[][] {
+            {"cifar10-dla_l-20.npz", "dla_l-20-cifar10"},
+            {"cifar10-dla_b-20.npz", "dla_b-20-cifar10"},
+            {"cifar10-mrla_l-20.npz", "mrla_l-20-cifar10"}
+        };
+    }
+
+    @DataProvider
+    public Object[][] allFiles() {
+        return new Object[][] {
+            {"cifar10-dla_l-20.npz", "dla_l-20-cifar10"},
+            {"cifar10-dla_b-20.npz", "dla_b-20-cifar10"},
+            {"cifar10-mrla_l-20.npz", "mrla_l-20-cifar10"},
+            {"imagenet-dla_l-50.npz", "dla_l-50-imagenet"}
+        };
+    }
+
+    @Test(dataProvider = "allFiles")
+    public void evalLogitsMatchInEveryContextMode(String file, String model) throws IOException {
+        try (NDManager m = manager.newSubManager()) {
+            Golden g = Golden.read(file, m);
+            DlaResNet net = load(model, g, m);
+            NDArray input = g.get("input");
+            net.setContextMode(ContextMode.SAMPLE_ZERO);
+            assertClose(file, "logits_eval", eval(net, input, m), g.get("logits_eval"), OUTPUT_TOLERANCE);
+            if (g.has("logits_eval_per_sample")) {
+                net.setContextMode(ContextMode.PER_SAMPLE);
+                NDArray perSample = eval(net, input, m);
+                assertClose(file, "logits_eval_per_sample", perSample, g.get("logits_eval_per_sample"), OUTPUT_TOLERANCE);
+                assertTrue(
+                        Golden.relativeError(perSample, g.get("logits_eval")) > OUTPUT_TOLERANCE,
+                        "the two context modes must be told apart at the golden tolerance");
+            }
+        }
+    }
+
+    @Test(dataProvider = "cifarFiles")
+    public void trainLogitsLossAndGradientsMatch(String file, String model) throws IOException {
+        try (NDManager m = manager.newSubManager()) {
+            Golden g = Golden.read(file, m);
+            DlaResNet net = load(model, g, m);
+            net.setContextMode(ContextMode.SAMPLE_ZERO);
+            NDArray labels = g.get("labels");
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray logits;
+            NDArray loss;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                logits = net.forward(ps, new NDList(g.get("input")), true).head();
+                loss = logits.logSoftmax(1)
+                        .mul(labels.oneHot(net.getClasses()))
+                        .sum(new int[] {1})
+                        .neg()
+                        .mean();
+                gc.backward(loss);
+            }
+            assertClose(file, "logits_train", logits, g.get("logits_train"), OUTPUT_TOLERANCE);
+            assertClose(file, "loss_train", loss.reshape(1), g.get("loss_train").reshape(1), OUTPUT_TOLERANCE);
+
+            CheckpointLayout layout = CheckpointLayout.of(net);
+            Map<String, Parameter> params = ParameterPaths.of(net);
+            Map<String, NDArray> grads = g.under("grad/");
+            assertTrue(grads.size() >= 2, "golden file holds gradients");
+            int checked = 0;
+            for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                NDArray ref = grads.get(layout.publishedKey(e.getKey()));
+                if (ref != null) {
+                    NDArray grad = e.getValue().getArray().getGradient();
+                    assertClose(file, "grad/" + layout.publishedKey(e.getKey()), grad, ref, GRADIENT_TOLERANCE);
+                    checked++;
+                }
+            }
+            assertEquals(checked, grads.size(), "every stored gradient maps to a parameter");
+        }
+    }
+
+    private static DlaResNet load(String model, Golden g, NDManager m) {
+        DlaResNet net = ModelName.parse(model).builder().build();
+        CheckpointImporter.load(net, g.weights(), m);
+        return net;
+    }
+
+    private static NDArray eval(DlaResNet net, NDArray input, NDManager m) {
+        return net.forward(new ParameterStore(m, false), new NDList(input), false).head();
+    }
+
+    private static void assertClose(String file, String what, NDArray ours, NDArray ref, double tolerance) {
+        assertNotNull(ours, what);
+        assertEquals(ours.getShape(), ref.getShape(), what + " shape");
+        double err = Golden.relativeError(ours, ref);
+        System.out.printf(Locale.ROOT, "golden %-24s %-70s rel.err %.2e (tol %.0e)%n", file, what, err, tolerance);
+        assertTrue(err <= tolerance, String.format(Locale.ROOT, "%s %s: relative error %.3e > %.0e", file, what, err, tolerance));
+    }
+}
