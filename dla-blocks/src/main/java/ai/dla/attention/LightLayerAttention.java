@@ -1,9 +1,8 @@
 package ai.dla.attention;
 
-import ai.dla.nn.Ops;
-
 import ai.dla.nn.Init;
 import ai.dla.nn.Layers;
+import ai.dla.nn.Ops;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;

@@ -1,8 +1,7 @@
 package ai.dla.attention;
 
-import ai.dla.nn.Ops;
-
 import ai.dla.nn.Layers;
+import ai.dla.nn.Ops;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;

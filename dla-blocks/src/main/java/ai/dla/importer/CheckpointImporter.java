@@ -79,9 +79,9 @@ public final class CheckpointImporter {
                             + " (layout "
                             + layout
                             + ")"
-                            + section("missing keys", missing)
-                            + section("unexpected keys", unexpected)
                             + section("wrong shapes", misshaped)
+                            + section("unexpected keys", unexpected)
+                            + section("missing keys", missing)
                             + "\nBuild the network with the checkpoint's variant, depth, classes and input channels.");
         }
         for (Map.Entry<String, Parameter> e : params.entrySet()) {

@@ -38,6 +38,24 @@ public final class ParameterPaths {
         return childKey.replaceFirst("^\\d+", "");
     }
 
+    /**
+     * Counts the trainable values of an initialised block: every parameter but BatchNorm's running
+     * statistics.
+     *
+     * @param block the block
+     * @return the number of trainable values
+     */
+    public static long countTrainable(Block block) {
+        long count = 0;
+        for (Parameter p : block.getParameters().values()) {
+            Parameter.Type type = p.getType();
+            if (type != Parameter.Type.RUNNING_MEAN && type != Parameter.Type.RUNNING_VAR) {
+                count += p.getArray().size();
+            }
+        }
+        return count;
+    }
+
     private static void collect(Block block, String prefix, Map<String, Parameter> paths) {
         for (Pair<String, Parameter> p : block.getDirectParameters()) {
             paths.put(prefix + p.getValue().getName(), p.getValue());

@@ -1,9 +1,8 @@
 package ai.dla.resnet;
 
-import ai.dla.nn.Ops;
-
 import ai.dla.attention.TokenLayerAttention;
 import ai.dla.cell.ContextCell;
+import ai.dla.nn.Ops;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

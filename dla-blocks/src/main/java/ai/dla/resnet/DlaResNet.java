@@ -1,11 +1,11 @@
 package ai.dla.resnet;
 
-import ai.dla.nn.Ops;
-
 import ai.dla.cell.CellType;
 import ai.dla.cell.ContextNorm;
 import ai.dla.cell.DsuForm;
 import ai.dla.nn.Layers;
+import ai.dla.nn.Ops;
+import ai.dla.nn.ParameterPaths;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
@@ -14,10 +14,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 
 import java.io.DataInputStream;
@@ -246,14 +244,7 @@ public final class DlaResNet extends AbstractBlock {
                             + config.inputChannels
                             + ", 32, 32))");
         }
-        long count = 0;
-        for (Pair<String, Parameter> p : getParameters()) {
-            Parameter.Type type = p.getValue().getType();
-            if (type != Parameter.Type.RUNNING_MEAN && type != Parameter.Type.RUNNING_VAR) {
-                count += p.getValue().getArray().size();
-            }
-        }
-        return count;
+        return ParameterPaths.countTrainable(this);
     }
 
     @Override

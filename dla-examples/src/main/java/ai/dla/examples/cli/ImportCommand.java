@@ -1,0 +1,51 @@
+package ai.dla.examples.cli;
+
+import ai.dla.importer.CheckpointImporter;
+import ai.dla.importer.StateDict;
+import ai.dla.resnet.ContextMode;
+import ai.dla.resnet.DlaResNet;
+import ai.dla.resnet.ModelName;
+import ai.dla.zoo.ModelDirectory;
+
+import ai.djl.Model;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code dla import}: a checkpoint of the authors' code ({@code .npz}) into a DJL model directory. */
+public final class ImportCommand implements Command {
+
+    @Override
+    public String name() {
+        return "import";
+    }
+
+    @Override
+    public String usage() {
+        return "--model NAME --weights FILE.npz --out DIR [--context per-sample|sample-zero]";
+    }
+
+    @Override
+    public String description() {
+        return "import a PyTorch checkpoint (exported with tools/pth_to_npz.py) into a model directory";
+    }
+
+    @Override
+    public void run(String[] argv, PrintStream out) throws Exception {
+        Args args = Args.parse(name(), argv, Set.of("model", "weights", "out", "context"), Set.of());
+        ModelName name = ModelName.parse(args.required("model"));
+        Path weights = args.path("weights");
+        Path dir = args.path("out");
+        ContextMode mode = ContextMode.fromId(args.get("context", ContextMode.PER_SAMPLE.getId()));
+        DlaResNet net = name.builder().optContextMode(mode).build();
+        try (Model model = Model.newInstance(name.toString(), "PyTorch")) {
+            StateDict state = StateDict.read(weights, model.getNDManager());
+            CheckpointImporter.load(net, state, model.getNDManager());
+            model.setBlock(net);
+            ModelDirectory.write(dir, model, name, Map.of());
+            out.printf("imported %d parameter values of %s into %s%n", net.countParameters(), name, dir.toAbsolutePath());
+        }
+    }
+}

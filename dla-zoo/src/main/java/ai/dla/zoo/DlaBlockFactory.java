@@ -1,0 +1,72 @@
+package ai.dla.zoo;
+
+import ai.dla.cell.CellType;
+import ai.dla.cell.ContextNorm;
+import ai.dla.cell.DsuForm;
+import ai.dla.resnet.ContextMode;
+import ai.dla.resnet.DlaResNet;
+import ai.dla.resnet.ModelName;
+
+import ai.djl.Model;
+import ai.djl.nn.Block;
+import ai.djl.nn.BlockFactory;
+import ai.djl.translate.ArgumentsUtil;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Builds the {@link DlaResNet} that a model's metadata describes, so that DJL's {@code Criteria}
+ * loads DLA models with no block passed in code.
+ *
+ * <p>Arguments: {@code model} (required, such as {@code dla_l-20-fashion_mnist}); optional {@code
+ * classes} and {@code inputChannels} (a replaced head or stem), {@code cell}, {@code dsuForm},
+ * {@code contextNorm}, {@code reduction} and {@code contextMode} ({@code per-sample} by default).
+ */
+public final class DlaBlockFactory implements BlockFactory {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The argument that names the model. */
+    public static final String MODEL = "model";
+
+    /** The argument that sets the context mode. */
+    public static final String CONTEXT_MODE = "contextMode";
+
+    @Override
+    public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) {
+        String name = ArgumentsUtil.stringValue(arguments, MODEL);
+        if (name == null) {
+            throw new IllegalArgumentException(
+                    "The model's metadata has no '"
+                            + MODEL
+                            + "' argument naming the network (such as dla_l-20-cifar10)");
+        }
+        ModelName modelName = ModelName.parse(name);
+        DlaResNet.Builder builder = modelName.builder();
+        if (arguments.containsKey("classes")) {
+            builder.setClasses(ArgumentsUtil.intValue(arguments, "classes"));
+        }
+        if (arguments.containsKey("inputChannels")) {
+            builder.optInputChannels(ArgumentsUtil.intValue(arguments, "inputChannels"));
+        }
+        if (arguments.containsKey("reduction")) {
+            builder.optReduction(ArgumentsUtil.intValue(arguments, "reduction"));
+        }
+        String cell = ArgumentsUtil.stringValue(arguments, "cell");
+        if (cell != null) {
+            builder.optCell(CellType.valueOf(cell.toUpperCase(Locale.ROOT)));
+        }
+        String form = ArgumentsUtil.stringValue(arguments, "dsuForm");
+        if (form != null) {
+            builder.optDsuForm(DsuForm.valueOf(form.toUpperCase(Locale.ROOT)));
+        }
+        String norm = ArgumentsUtil.stringValue(arguments, "contextNorm");
+        if (norm != null) {
+            builder.optContextNorm(ContextNorm.valueOf(norm.toUpperCase(Locale.ROOT)));
+        }
+        String mode = ArgumentsUtil.stringValue(arguments, CONTEXT_MODE, ContextMode.PER_SAMPLE.getId());
+        return builder.optContextMode(ContextMode.fromId(mode)).build();
+    }
+}
