@@ -1,0 +1,17 @@
+/**
+ * Datasets and augmentation for the example trainers.
+ *
+ * <ul>
+ *   <li>{@link ai.dla.examples.data.Cifar100}: CIFAR-100 as a DJL {@code ArrayDataset}, fine or
+ *       coarse labels, loaded through DJL's repository mechanism.
+ *   <li>{@link ai.dla.examples.data.LocalDatasets}: builders for CIFAR-10, CIFAR-100 and
+ *       Fashion-MNIST that read a local folder of the original files with no network.
+ *   <li>{@link ai.dla.examples.data.PadRandomCrop}: the standard CIFAR augmentation, zero padding
+ *       followed by a random crop of the original size.
+ * </ul>
+ *
+ * <p>All three image datasets yield float32 images with values 0 to 255 in HWC layout (height,
+ * width, channels) and float32 class indices as labels; their default pipeline ({@code ToTensor})
+ * turns a batch into NCHW float32 in [0, 1].
+ */
+package ai.dla.examples.data;
