@@ -1,0 +1,162 @@
+package ai.dla.examples.cli;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+
+import ai.dla.resnet.ModelName;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import org.testng.annotations.AfterClass;
+import org.testng.annotations.BeforeClass;
+import org.testng.annotations.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The {@code dla} commands as a user runs them: summary numbers, import of a published checkpoint
+ * and inference that reproduces the authors' logits, and clear errors for bad input.
+ */
+public class DlaCommandLineTest {
+
+    private static final String MODEL = "dla_l-20-cifar10";
+
+    private Path work;
+    private NDManager manager;
+    private NDList golden;
+
+    @BeforeClass
+    public void setUp() throws IOException {
+        work = Files.createTempDirectory("dla-cli");
+        manager = NDManager.newBaseManager();
+        Path file = Path.of(System.getProperty("dla.golden.dir", "../shared/golden")).resolve("cifar10-dla_l-20.npz");
+        try (InputStream is = Files.newInputStream(file)) {
+            golden = NDList.decode(manager, is);
+        }
+        NDList weights = new NDList();
+        for (NDArray a : golden) {
+            if (a.getName().startsWith("weights/")) {
+                NDArray w = a.duplicate();
+                w.setName("module." + a.getName().substring("weights/".length()));
+                weights.add(w);
+            }
+        }
+        try (OutputStream os = Files.newOutputStream(work.resolve("published.npz"))) {
+            weights.encode(os, NDList.Encoding.NPZ);
+        }
+        Npy.write(work.resolve("input.npy"), array("input"));
+    }
+
+    @AfterClass
+    public void tearDown() {
+        manager.close();
+    }
+
+    @Test
+    public void summaryPrintsPublishedParameterCountAndMacs() {
+        Result r = run("summary", "--model", MODEL);
+        assertEquals(r.status, 0, r.err);
+        assertTrue(r.out.contains("\nparameters 410158\n"), r.out);
+        long macs = ModelName.parse(MODEL).builder().build().macs(32, 32);
+        assertTrue(r.out.contains("\nmacs " + macs + "\n"), r.out);
+    }
+
+    @Test
+    public void importedCheckpointReproducesTheAuthorsLogits() throws IOException {
+        Path dir = work.resolve("model");
+        Result imported = run("import", "--model", MODEL, "--weights", work.resolve("published.npz").toString(), "--out", dir.toString());
+        assertEquals(imported.status, 0, imported.err);
+
+        Path perSample = work.resolve("per-sample.npy");
+        Result r = run("infer", "--model-dir", dir.toString(), "--input", work.resolve("input.npy").toString(), "--output", perSample.toString());
+        assertEquals(r.status, 0, r.err);
+        assertClose(Npy.read(perSample, manager), array("logits_eval_per_sample"));
+
+        Path sampleZero = work.resolve("sample-zero.npy");
+        r = run("infer", "--model-dir", dir.toString(), "--input", work.resolve("input.npy").toString(),
+                "--output", sampleZero.toString(), "--context", "sample-zero");
+        assertEquals(r.status, 0, r.err);
+        assertClose(Npy.read(sampleZero, manager), array("logits_eval"));
+    }
+
+    @Test
+    public void unknownModelListsTheValidNames() {
+        Result r = run("summary", "--model", "dla_x-20-cifar10");
+        assertEquals(r.status, 1);
+        assertTrue(r.err.contains("dla_x") && r.err.contains("dla_l, dla_b") && r.err.contains("fashion_mnist"), r.err);
+    }
+
+    @Test
+    public void wrongInputShapeSaysWhatWasExpected() throws IOException {
+        Path dir = work.resolve("model");
+        run("import", "--model", MODEL, "--weights", work.resolve("published.npz").toString(), "--out", dir.toString());
+        Path nhwc = work.resolve("nhwc.npy");
+        Npy.write(nhwc, manager.zeros(new Shape(2, 32, 32, 3)));
+        Result r = run("infer", "--model-dir", dir.toString(), "--input", nhwc.toString(), "--output", work.resolve("o.npy").toString());
+        assertEquals(r.status, 1);
+        assertTrue(r.err.contains("[N, 3, H, W]") && r.err.contains("(2, 32, 32, 3)"), r.err);
+    }
+
+    @Test
+    public void missingFilesAreNamed() {
+        Result r = run("import", "--model", MODEL, "--weights", work.resolve("absent.npz").toString(), "--out", work.resolve("x").toString());
+        assertEquals(r.status, 1);
+        assertTrue(r.err.contains("absent.npz"), r.err);
+        r = run("infer", "--model-dir", work.resolve("no-model").toString(), "--input", "in.npy", "--output", "out.npy");
+        assertEquals(r.status, 1);
+        assertTrue(r.err.contains("no-model"), r.err);
+    }
+
+    @Test
+    public void badFlagsExitWithUsage() {
+        Result r = run("summary", "--modle", MODEL);
+        assertEquals(r.status, 2);
+        assertTrue(r.err.contains("--modle") && r.err.contains("--model"), r.err);
+        assertEquals(run("summary").status, 2);
+        assertEquals(run("frobnicate").status, 2);
+    }
+
+    @Test
+    public void npyRoundTripKeepsShapeAndValues() throws IOException {
+        NDArray x = manager.randomNormal(new Shape(2, 3, 5));
+        Path file = work.resolve("x.npy");
+        Npy.write(file, x);
+        NDArray back = Npy.read(file, manager);
+        assertEquals(back.getShape(), x.getShape());
+        assertEquals(back.toFloatArray(), x.toFloatArray());
+    }
+
+    private NDArray array(String name) {
+        for (NDArray a : golden) {
+            if (a.getName().equals(name) || a.getName().equals(name + ".npy")) {
+                return a;
+            }
+        }
+        throw new IllegalArgumentException("No golden array " + name);
+    }
+
+    private static void assertClose(NDArray ours, NDArray ref) {
+        assertEquals(ours.getShape(), ref.getShape());
+        double err = ours.sub(ref).abs().max().getFloat() / ref.abs().max().getFloat();
+        assertTrue(err <= 1e-4, "relative error " + err);
+    }
+
+    private static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Dla.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private record Result(int status, String out, String err) {}
+}
