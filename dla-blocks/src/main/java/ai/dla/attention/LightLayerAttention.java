@@ -1,19 +1,13 @@
 package ai.dla.attention;
 
 import ai.dla.nn.Init;
-import ai.dla.nn.Layers;
 import ai.dla.nn.Ops;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -33,17 +27,11 @@ import ai.djl.util.PairList;
  * previous layer's contribution (the shortcut in MRLA-L, the updated shortcut õ in DLA-L) and gap =
  * GAP(x) [B, C] when the caller already has it. Output: {@code NDList(out)} [B, C, H, W].
  */
-public final class LightLayerAttention extends AbstractBlock {
+public final class LightLayerAttention extends ProjectedAttention {
 
     private static final byte VERSION = 1;
 
-    private final int channels;
-    private final int kernel;
-    private final Parameter wq;
-    private final Parameter wk;
-    private final Parameter wv;
     private final Parameter lambda;
-    private final BatchNorm bn;
 
     /**
      * Creates the attention for a C-channel feature map.
@@ -51,13 +39,7 @@ public final class LightLayerAttention extends AbstractBlock {
      * @param channels C, a positive multiple of 32
      */
     public LightLayerAttention(int channels) {
-        super(VERSION);
-        Projections.checkChannels(channels);
-        this.channels = channels;
-        this.kernel = Projections.ecaKernel(channels);
-        wq = addParameter(Projections.queryKeyWeight("wq", kernel));
-        wk = addParameter(Projections.queryKeyWeight("wk", kernel));
-        wv = addParameter(Projections.valueWeight(channels));
+        super(VERSION, channels);
         lambda =
                 addParameter(
                         Parameter.builder()
@@ -66,16 +48,6 @@ public final class LightLayerAttention extends AbstractBlock {
                                 .optShape(new Shape(channels, 1, 1))
                                 .optInitializer(Init.standardNormal())
                                 .build());
-        bn = addChildBlock("bn", Layers.batchNorm());
-    }
-
-    /**
-     * Returns the ECA kernel size k of Q and K.
-     *
-     * @return k
-     */
-    public int getKernel() {
-        return kernel;
     }
 
     /**
@@ -85,7 +57,7 @@ public final class LightLayerAttention extends AbstractBlock {
      * @return Q, K, V, the head scores, V ⊙ a and λ ⊙ o
      */
     public long macs(long pixels) {
-        return Projections.macs(channels, kernel, pixels) + channels + 2L * channels * pixels;
+        return projectionMacs(pixels) + channels + 2L * channels * pixels;
     }
 
     @Override
@@ -94,36 +66,27 @@ public final class LightLayerAttention extends AbstractBlock {
         NDArray x = inputs.get(0);
         NDArray o = inputs.get(1);
         NDArray gap = inputs.size() > 2 ? inputs.get(2) : Ops.gap(x);
-        Device device = x.getDevice();
         Shape s = x.getShape();
         long batch = s.get(0);
-        long heads = channels / Projections.HEAD_WIDTH;
 
-        NDArray qk =
-                Projections.queryKey(
-                        gap, ps.getValue(wq, device, training), ps.getValue(wk, device, training));
+        NDArray qk = queryKey(ps, gap, training);
         NDArray scores =
                 qk.get(":, 0, :")
                         .mul(qk.get(":, 1, :"))
-                        .reshape(batch, heads, Projections.HEAD_WIDTH)
+                        .reshape(batch, heads, HEAD_WIDTH)
                         .sum(new int[] {2})
-                        .mul(1.0 / Math.sqrt(Projections.HEAD_WIDTH));
-        NDArray v = Projections.value(x, ps.getValue(wv, device, training));
+                        .mul(1.0 / Math.sqrt(HEAD_WIDTH));
         NDArray attended =
-                v.reshape(batch, heads, Projections.HEAD_WIDTH, s.get(2), s.get(3))
+                value(ps, x, training)
+                        .reshape(batch, heads, HEAD_WIDTH, s.get(2), s.get(3))
                         .mul(Activation.sigmoid(scores).reshape(batch, heads, 1, 1, 1))
                         .reshape(s);
-        NDArray sum = attended.add(o.mul(ps.getValue(lambda, device, training)));
+        NDArray sum = attended.add(o.mul(ps.getValue(lambda, x.getDevice(), training)));
         return bn.forward(ps, new NDList(sum), training, params);
     }
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return new Shape[] {inputShapes[0]};
-    }
-
-    @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        bn.initialize(manager, dataType, inputShapes[0]);
     }
 }

@@ -1,18 +1,11 @@
 package ai.dla.attention;
 
-import ai.dla.nn.Layers;
 import ai.dla.nn.Ops;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
-import ai.djl.nn.Parameter;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -32,16 +25,9 @@ import ai.djl.util.PairList;
  *
  * Output: {@code NDList(ReLU(BN(O)), keys', values')} with the T + 1 tokens.
  */
-public final class TokenLayerAttention extends AbstractBlock {
+public final class TokenLayerAttention extends ProjectedAttention {
 
     private static final byte VERSION = 1;
-
-    private final int channels;
-    private final int kernel;
-    private final Parameter wq;
-    private final Parameter wk;
-    private final Parameter wv;
-    private final BatchNorm bn;
 
     /**
      * Creates the attention for a C-channel feature map.
@@ -49,14 +35,7 @@ public final class TokenLayerAttention extends AbstractBlock {
      * @param channels C, a positive multiple of 32
      */
     public TokenLayerAttention(int channels) {
-        super(VERSION);
-        Projections.checkChannels(channels);
-        this.channels = channels;
-        this.kernel = Projections.ecaKernel(channels);
-        wq = addParameter(Projections.queryKeyWeight("wq", kernel));
-        wk = addParameter(Projections.queryKeyWeight("wk", kernel));
-        wv = addParameter(Projections.valueWeight(channels));
-        bn = addChildBlock("bn", Layers.batchNorm());
+        super(VERSION, channels);
     }
 
     /**
@@ -67,38 +46,32 @@ public final class TokenLayerAttention extends AbstractBlock {
      * @return Q, K, V, the scores and the weighted sum of values
      */
     public long macs(long pixels, long tokens) {
-        return Projections.macs(channels, kernel, pixels) + tokens * channels * (1 + pixels);
+        return projectionMacs(pixels) + tokens * channels * (1 + pixels);
     }
 
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.get(0);
-        Device device = x.getDevice();
         Shape s = x.getShape();
         long batch = s.get(0);
-        long heads = channels / Projections.HEAD_WIDTH;
 
-        NDArray qk =
-                Projections.queryKey(
-                        Ops.gap(x),
-                        ps.getValue(wq, device, training),
-                        ps.getValue(wk, device, training));
+        NDArray qk = queryKey(ps, Ops.gap(x), training);
         NDArray q = qk.get(":, 0, :");
         NDArray k = qk.get(":, 1:2, :");
-        NDArray v = Projections.value(x, ps.getValue(wv, device, training)).expandDims(1);
+        NDArray v = value(ps, x, training).expandDims(1);
         NDArray keys = inputs.size() > 1 ? inputs.get(1).concat(k, 1) : k;
         NDArray values = inputs.size() > 1 ? inputs.get(2).concat(v, 1) : v;
         long tokens = keys.getShape().get(1);
 
         NDArray scores =
-                keys.reshape(batch, tokens, heads, Projections.HEAD_WIDTH)
-                        .mul(q.reshape(batch, 1, heads, Projections.HEAD_WIDTH))
+                keys.reshape(batch, tokens, heads, HEAD_WIDTH)
+                        .mul(q.reshape(batch, 1, heads, HEAD_WIDTH))
                         .sum(new int[] {3})
-                        .mul(1.0 / Math.sqrt(Projections.HEAD_WIDTH));
+                        .mul(1.0 / Math.sqrt(HEAD_WIDTH));
         NDArray weights = scores.softmax(1).reshape(batch, tokens, heads, 1, 1, 1);
         NDArray out =
-                values.reshape(batch, tokens, heads, Projections.HEAD_WIDTH, s.get(2), s.get(3))
+                values.reshape(batch, tokens, heads, HEAD_WIDTH, s.get(2), s.get(3))
                         .mul(weights)
                         .sum(new int[] {1})
                         .reshape(s);
@@ -115,10 +88,5 @@ public final class TokenLayerAttention extends AbstractBlock {
             new Shape(x.get(0), tokens, x.get(1)),
             new Shape(x.get(0), tokens, x.get(1), x.get(2), x.get(3))
         };
-    }
-
-    @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        bn.initialize(manager, dataType, inputShapes[0]);
     }
 }

@@ -2,7 +2,6 @@ package ai.dla.cell;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 
 /**
@@ -42,10 +41,7 @@ public final class DynamicSharingUnit extends GatedCell {
     @Override
     protected NDList update(NDArray gates, NDArray c) {
         NDList parts = gates.split(3, 1);
-        NDArray cNext =
-                Activation.sigmoid(parts.get(1))
-                        .mul(c)
-                        .add(Activation.sigmoid(parts.get(0)).mul(parts.get(2).tanh()));
+        NDArray cNext = memory(parts.get(0), parts.get(1), parts.get(2), c);
         return new NDList(norm.apply(cNext), cNext);
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -35,6 +36,19 @@ abstract class GatedCell extends AbstractBlock implements ContextCell {
      * @return {@code NDList(h', c')}
      */
     protected abstract NDList update(NDArray gates, NDArray c);
+
+    /**
+     * The memory update shared by the DSU, DIA and LSTM cells: {@code σ(f)·c + σ(i)·tanh(g)}.
+     *
+     * @param i the input gate pre-activation [B, C]
+     * @param f the forget gate pre-activation [B, C]
+     * @param g the candidate pre-activation [B, C]
+     * @param c the previous cell state [B or 1, C]
+     * @return the new cell state [B, C]
+     */
+    protected static NDArray memory(NDArray i, NDArray f, NDArray g, NDArray c) {
+        return Activation.sigmoid(f).mul(c).add(Activation.sigmoid(i).mul(g.tanh()));
+    }
 
     @Override
     public int getChannels() {

@@ -39,10 +39,7 @@ public final class LstmCell extends GatedCell {
     @Override
     protected NDList update(NDArray gates, NDArray c) {
         NDList p = gates.split(4, 1);
-        NDArray cNext =
-                Activation.sigmoid(p.get(1))
-                        .mul(c)
-                        .add(Activation.sigmoid(p.get(0)).mul(p.get(2).tanh()));
+        NDArray cNext = memory(p.get(0), p.get(1), p.get(2), c);
         return new NDList(Activation.sigmoid(p.get(3)).mul(cNext.tanh()), cNext);
     }
 }

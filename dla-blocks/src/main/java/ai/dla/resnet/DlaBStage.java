@@ -64,24 +64,17 @@ public final class DlaBStage extends Stage {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.head();
-        NDArray h = null;
-        NDArray c = null;
+        NDList context = null;
         NDArray keys = null;
         NDArray values = null;
         ContextMode mode = getContextMode();
         for (int l = 0; l < units.size(); l++) {
             NDArray out = units.get(l).forward(ps, new NDList(x), training, params).head();
-            if (l == 0) {
-                h = zeroState(out);
-                c = h;
-            }
-            NDList state = cell.forward(ps, new NDList(gap(out), h, c), training, params);
-            h = state.get(0);
-            c = state.get(1);
+            context = advance(cell, ps, gap(out), context, training, params);
             NDList tokens = new NDList(out);
             if (l > 0) {
-                NDArray ctxH = mode.select(h);
-                NDArray ctxC = mode.select(c);
+                NDArray ctxH = mode.select(context.get(0));
+                NDArray ctxC = mode.select(context.get(1));
                 keys = keys.mul(refresh(ps, keys, ctxH, ctxC, training, params));
                 NDArray valueGate = refresh(ps, Ops.gap(values), ctxH, ctxC, training, params);
                 values = values.mul(valueGate.expandDims(3).expandDims(4));

@@ -68,22 +68,15 @@ public final class DlaStage extends Stage {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.head();
-        NDArray h = null;
-        NDArray c = null;
+        NDList context = null;
         ContextMode mode = getContextMode();
         for (int l = 0; l < units.size(); l++) {
             NDList unit = units.get(l).forward(ps, new NDList(x), training, params);
             NDArray out = unit.get(0);
             NDArray o = unit.get(1);
-            if (l == 0) {
-                h = zeroState(out);
-                c = h;
-            }
             NDArray summary = gap(out);
-            NDList state = cell.forward(ps, new NDList(summary, h, c), training, params);
-            h = state.get(0);
-            c = state.get(1);
-            NDList backward = new NDList(gap(o), mode.select(h), mode.select(c));
+            context = advance(cell, ps, summary, context, training, params);
+            NDList backward = new NDList(gap(o), mode.select(context.get(0)), mode.select(context.get(1)));
             NDArray d = cell.forward(ps, backward, training, params).get(0);
             NDArray oTilde = o.mul(spatial(d)).add(dw.forward(ps, new NDList(o), training, params).head());
             NDList branch =

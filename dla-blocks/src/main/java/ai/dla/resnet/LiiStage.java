@@ -50,19 +50,12 @@ public final class LiiStage extends Stage {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.head();
-        NDArray h = null;
-        NDArray c = null;
-        for (int l = 0; l < units.size(); l++) {
-            NDList unit = units.get(l).forward(ps, new NDList(x), training, params);
+        NDList context = null;
+        for (Bottleneck u : units) {
+            NDList unit = u.forward(ps, new NDList(x), training, params);
             NDArray out = unit.get(0);
-            if (l == 0) {
-                h = zeroState(out);
-                c = h;
-            }
-            NDList state = cell.forward(ps, new NDList(gap(out), h, c), training, params);
-            h = state.get(0);
-            c = state.get(1);
-            x = Activation.relu(out.mul(spatial(h)).add(unit.get(1)));
+            context = advance(cell, ps, gap(out), context, training, params);
+            x = Activation.relu(out.mul(spatial(context.get(0))).add(unit.get(1)));
         }
         return new NDList(x);
     }

@@ -1,12 +1,16 @@
 package ai.dla.resnet;
 
+import ai.dla.cell.ContextCell;
 import ai.dla.nn.Ops;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -126,14 +130,33 @@ public abstract class Stage extends AbstractBlock {
     protected abstract void initializeExtras(NDManager manager, DataType dataType, Shape unitOutput);
 
     /**
-     * Returns zeros [B, C] for the context at the start of the stage.
+     * Advances the stage's context by one unit: {@code (h, c) = cell(summary, h, c)}, starting from
+     * zeros at the stage's first unit.
      *
-     * @param like a tensor of the stage with batch size B
-     * @return zeros [B, C]
+     * @param cell the stage's context cell
+     * @param ps the parameter store
+     * @param summary the unit's summary [B, C]
+     * @param context the current {@code NDList(h, c)}, or null at the first unit
+     * @param training whether this is a training pass
+     * @param params the forward parameters
+     * @return the new context {@code NDList(h', c')}
      */
-    protected NDArray zeroState(NDArray like) {
-        return like.getManager()
-                .zeros(new Shape(like.getShape().get(0), config.outChannels()), like.getDataType(), like.getDevice());
+    protected static NDList advance(
+            ContextCell cell,
+            ParameterStore ps,
+            NDArray summary,
+            NDList context,
+            boolean training,
+            PairList<String, Object> params) {
+        NDList inputs = new NDList(summary);
+        if (context == null) {
+            NDArray zeros = summary.zerosLike();
+            inputs.add(zeros);
+            inputs.add(zeros);
+        } else {
+            inputs.addAll(context);
+        }
+        return cell.forward(ps, inputs, training, params);
     }
 
     /**

@@ -1,0 +1,137 @@
+package ai.dla.attention;
+
+import ai.dla.nn.Init;
+import ai.dla.nn.Layers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv1d;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.ParameterStore;
+
+/**
+ * What both attention forms own: the query and key maps (ECA-style 1-D convolutions over the
+ * channel summary, weights Wq and Wk [1, 1, k]), the value map (a depthwise 3×3 convolution, Wv [C,
+ * 1, 3, 3]) and the BatchNorm of the result; the heads are 32 channels wide.
+ */
+public abstract class ProjectedAttention extends AbstractBlock {
+
+    /** The number of channels in one attention head. */
+    static final int HEAD_WIDTH = 32;
+
+    private static final Shape ONE = new Shape(1);
+    private static final Shape ONE_2D = new Shape(1, 1);
+
+    protected final int channels;
+    protected final int heads;
+    protected final int kernel;
+    protected final BatchNorm bn;
+    private final Parameter wq;
+    private final Parameter wk;
+    private final Parameter wv;
+
+    ProjectedAttention(byte version, int channels) {
+        super(version);
+        if (channels <= 0 || channels % HEAD_WIDTH != 0) {
+            throw new IllegalArgumentException(
+                    "Layer attention needs a positive channel count divisible by the head width "
+                            + HEAD_WIDTH
+                            + ", got "
+                            + channels);
+        }
+        this.channels = channels;
+        this.heads = channels / HEAD_WIDTH;
+        this.kernel = ecaKernel(channels);
+        wq = addParameter(queryKeyWeight("wq", kernel));
+        wk = addParameter(queryKeyWeight("wk", kernel));
+        wv =
+                addParameter(
+                        Parameter.builder()
+                                .setName("wv")
+                                .setType(Parameter.Type.WEIGHT)
+                                .optShape(new Shape(channels, 1, 3, 3))
+                                .optInitializer(Init.convolution())
+                                .build());
+        bn = addChildBlock("bn", Layers.batchNorm());
+    }
+
+    /**
+     * Returns the ECA kernel size for C channels: t = int(|(log2 C + 1) / 2|), made odd.
+     *
+     * @param channels C
+     * @return the odd kernel size
+     */
+    static int ecaKernel(long channels) {
+        int t = (int) Math.abs((Math.log(channels) / Math.log(2) + 1) / 2);
+        return t % 2 == 1 ? t : t + 1;
+    }
+
+    private static Parameter queryKeyWeight(String name, int kernel) {
+        return Parameter.builder()
+                .setName(name)
+                .setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(1, 1, kernel))
+                .optInitializer(Init.uniformFanIn(kernel))
+                .build();
+    }
+
+    /**
+     * Returns the ECA kernel size k of Q and K.
+     *
+     * @return k
+     */
+    public int getKernel() {
+        return kernel;
+    }
+
+    /**
+     * Computes Q and K from the channel summary in one 1-D convolution with two filters.
+     *
+     * @param ps the parameter store
+     * @param gap the summary [B, C]
+     * @param training whether this is a training pass
+     * @return [B, 2, C]: Q in row 0 and K in row 1 of axis 1
+     */
+    protected NDArray queryKey(ParameterStore ps, NDArray gap, boolean training) {
+        NDArray weight =
+                ps.getValue(wq, gap.getDevice(), training)
+                        .concat(ps.getValue(wk, gap.getDevice(), training), 0);
+        NDList out =
+                Conv1d.conv1d(gap.expandDims(1), weight, null, ONE, new Shape((kernel - 1) / 2), ONE, 1);
+        return out.head();
+    }
+
+    /**
+     * Computes V, the depthwise 3×3 convolution of the feature map.
+     *
+     * @param ps the parameter store
+     * @param x the feature map [B, C, H, W]
+     * @param training whether this is a training pass
+     * @return V [B, C, H, W]
+     */
+    protected NDArray value(ParameterStore ps, NDArray x, boolean training) {
+        NDArray weight = ps.getValue(wv, x.getDevice(), training);
+        return Conv2d.conv2d(x, weight, null, ONE_2D, ONE_2D, ONE_2D, channels).head();
+    }
+
+    /**
+     * Returns the multiply-accumulates of Q, K and V for one sample.
+     *
+     * @param pixels H·W
+     * @return 2·C·k + 9·C·H·W
+     */
+    protected long projectionMacs(long pixels) {
+        return 2L * channels * kernel + 9L * channels * pixels;
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        bn.initialize(manager, dataType, inputShapes[0]);
+    }
+}
