@@ -534,7 +534,8 @@ public final class DlaResNet extends AbstractBlock {
             }
             if (!variant.hasCell() && cell != CellType.DSU) {
                 throw new IllegalArgumentException(
-                        "The " + variant.getId() + " variant has no context cell; optCell applies to dla_l, dla_b and lii");
+                        "The " + variant.getId() + " variant has no context cell, so optCell(" + cell
+                                + ") does not apply; optCell applies to dla_l, dla_b and lii");
             }
             return new DlaResNet(this);
         }
