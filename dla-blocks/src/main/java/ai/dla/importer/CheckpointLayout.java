@@ -6,10 +6,8 @@ import ai.dla.resnet.DlaResNet;
 import ai.dla.resnet.Layout;
 import ai.dla.resnet.Variant;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.StringJoiner;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -132,20 +130,6 @@ public enum CheckpointLayout {
             key = r.apply(key);
         }
         return key;
-    }
-
-    /**
-     * Maps every parameter path to its published key.
-     *
-     * @param paths this library's parameter paths
-     * @return published key by path
-     */
-    Map<String, String> keys(Iterable<String> paths) {
-        Map<String, String> map = new LinkedHashMap<>();
-        for (String p : paths) {
-            map.put(p, publishedKey(p));
-        }
-        return map;
     }
 
     private static Rule rule(String regex, String replacement) {

@@ -9,14 +9,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The parsed flags of one command: {@code --name value} options, {@code --name} switches and
- * positional arguments. Unknown flags are rejected with the list of valid ones.
+ * The parsed flags of one command: {@code --name value} options and {@code --name} switches.
+ * Unknown flags are rejected with the list of valid ones.
  */
 public final class Args {
 
     private final String command;
     private final Map<String, String> options = new LinkedHashMap<>();
-    private final List<String> positional = new ArrayList<>();
 
     private Args(String command) {
         this.command = command;
@@ -38,8 +37,7 @@ public final class Args {
         for (int i = 0; i < argv.length; i++) {
             String a = argv[i];
             if (!a.startsWith("--")) {
-                args.positional.add(a);
-                continue;
+                throw new UsageException("dla " + command + ": unexpected argument '" + a + "'");
             }
             String name = a.substring(2);
             String value = null;
@@ -115,38 +113,5 @@ public final class Args {
      */
     public Path path(String name) throws UsageException {
         return Path.of(required(name));
-    }
-
-    /**
-     * Returns an integer option.
-     *
-     * @param name the flag name
-     * @param fallback the default
-     * @return the value
-     * @throws UsageException if the value is not a positive integer
-     */
-    public int positiveInt(String name, int fallback) throws UsageException {
-        String v = options.get(name);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            int n = Integer.parseInt(v);
-            if (n > 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below with the flag's name
-        }
-        throw new UsageException("dla " + command + ": --" + name + " must be a positive integer, got '" + v + "'");
-    }
-
-    /**
-     * Returns the positional arguments.
-     *
-     * @return the arguments that are not flags
-     */
-    public List<String> positional() {
-        return positional;
     }
 }

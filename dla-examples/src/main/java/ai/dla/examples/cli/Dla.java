@@ -1,6 +1,9 @@
 package ai.dla.examples.cli;
 
+import ai.djl.translate.TranslateException;
+
 import java.io.PrintStream;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -45,7 +48,7 @@ public final class Dla {
             printHelp(err);
             return 2;
         }
-        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
         if (rest.length > 0 && "--help".equals(rest[0])) {
             out.println("usage: dla " + command.name() + " " + command.usage());
             out.println(command.description());
@@ -69,7 +72,7 @@ public final class Dla {
 
     private static String describe(Throwable e) {
         Throwable t = e;
-        while (t.getCause() != null && (t.getMessage() == null || t instanceof ai.djl.translate.TranslateException)) {
+        while (t.getCause() != null && (t.getMessage() == null || t instanceof TranslateException)) {
             t = t.getCause();
         }
         return t.getMessage() == null ? t.toString() : t.getMessage();
