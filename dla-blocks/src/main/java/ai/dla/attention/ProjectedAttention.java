@@ -28,10 +28,18 @@ public abstract class ProjectedAttention extends AbstractBlock {
     private static final Shape ONE = new Shape(1);
     private static final Shape ONE_2D = new Shape(1, 1);
 
+    /** The channel count C. */
     protected final int channels;
+
+    /** The number of heads, C / 32. */
     protected final int heads;
+
+    /** The ECA kernel size k of Q and K. */
     protected final int kernel;
+
+    /** The BatchNorm of the attention's output. */
     protected final BatchNorm bn;
+
     private final Parameter wq;
     private final Parameter wk;
     private final Parameter wv;

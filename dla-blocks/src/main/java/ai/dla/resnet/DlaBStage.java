@@ -23,8 +23,8 @@ import java.util.List;
  * <pre>
  *   x_out = unit_l(x)
  *   h, c  = cell(GAP(x_out), h, c)                  (zeros at l = 0)
- *   K_i  <- K_i ⊙ cell(K_i, h, c).h,   V_i <- V_i ⊙ cell(GAP(V_i), h, c).h      for every i < l
- *   x     = x_out + DropPath(ReLU(BN(softmax attention of x_out's query over K, V))))
+ *   K_i  ← K_i ⊙ cell(K_i, h, c).h,   V_i ← V_i ⊙ cell(GAP(V_i), h, c).h      for every earlier unit i
+ *   x     = x_out + DropPath(ReLU(BN(softmax attention of x_out's query over K, V)))
  * </pre>
  *
  * In {@link ContextMode#SAMPLE_ZERO} the refresh reads sample 0's (h, c) for every sample.

@@ -24,8 +24,12 @@ import java.util.List;
  */
 public abstract class Stage extends AbstractBlock {
 
+    /** What the stage is built from. */
     protected final StageConfig config;
+
+    /** The stage's bottleneck units in order. */
     protected final List<Bottleneck> units;
+
     private ContextMode contextMode = ContextMode.PER_SAMPLE;
 
     /**
