@@ -1,7 +1,6 @@
 package ai.dla.resnet;
 
 import ai.dla.attention.TokenLayerAttention;
-import ai.dla.cell.ContextCell;
 import ai.dla.nn.Ops;
 
 import ai.djl.ndarray.NDArray;
@@ -29,12 +28,11 @@ import java.util.List;
  *
  * In {@link ContextMode#SAMPLE_ZERO} the refresh reads sample 0's (h, c) for every sample.
  */
-public final class DlaBStage extends Stage {
+public final class DlaBStage extends ContextStage {
 
     private static final byte VERSION = 1;
 
     private final List<TokenLayerAttention> attention = new ArrayList<>();
-    private final ContextCell cell;
     private final DropPath dropPath;
 
     /**
@@ -47,17 +45,7 @@ public final class DlaBStage extends Stage {
         for (int i = 0; i < config.units(); i++) {
             attention.add(addChildBlock("attention." + i, new TokenLayerAttention(config.outChannels())));
         }
-        cell = addChildBlock("cell", config.newCell());
         dropPath = addChildBlock("dropPath", new DropPath(config.dropPathRate()));
-    }
-
-    /**
-     * Returns the context cell shared by the stage's units.
-     *
-     * @return the cell
-     */
-    public ContextCell getCell() {
-        return cell;
     }
 
     @Override
@@ -70,7 +58,7 @@ public final class DlaBStage extends Stage {
         ContextMode mode = getContextMode();
         for (int l = 0; l < units.size(); l++) {
             NDArray out = units.get(l).forward(ps, new NDList(x), training, params).head();
-            context = advance(cell, ps, gap(out), context, training, params);
+            context = advance(ps, gap(out), context, training, params);
             NDList tokens = new NDList(out);
             if (l > 0) {
                 NDArray ctxH = mode.select(context.get(0));
@@ -136,12 +124,10 @@ public final class DlaBStage extends Stage {
     }
 
     @Override
-    protected void initializeExtras(NDManager manager, DataType dataType, Shape unitOutput) {
-        Shape state = new Shape(unitOutput.get(0), unitOutput.get(1));
+    protected void initializeBranches(NDManager manager, DataType dataType, Shape unitOutput) {
         for (TokenLayerAttention la : attention) {
             la.initialize(manager, dataType, unitOutput);
         }
-        cell.initialize(manager, dataType, state, state, state);
         dropPath.initialize(manager, dataType, unitOutput);
     }
 }

@@ -1,7 +1,6 @@
 package ai.dla.resnet;
 
 import ai.dla.attention.LightLayerAttention;
-import ai.dla.cell.ContextCell;
 import ai.dla.nn.Layers;
 
 import ai.djl.ndarray.NDArray;
@@ -30,12 +29,11 @@ import java.util.List;
  *
  * In {@link ContextMode#SAMPLE_ZERO} the backward path reads sample 0's (h, c) for every sample.
  */
-public final class DlaStage extends Stage {
+public final class DlaStage extends ContextStage {
 
     private static final byte VERSION = 1;
 
     private final List<LightLayerAttention> attention = new ArrayList<>();
-    private final ContextCell cell;
     private final Conv2d dw;
     private final DropPath dropPath;
 
@@ -50,18 +48,8 @@ public final class DlaStage extends Stage {
         for (int i = 0; i < config.units(); i++) {
             attention.add(addChildBlock("attention." + i, new LightLayerAttention(channels)));
         }
-        cell = addChildBlock("cell", config.newCell());
         dw = addChildBlock("dw", Layers.conv(channels, 3, 1, channels));
         dropPath = addChildBlock("dropPath", new DropPath(config.dropPathRate()));
-    }
-
-    /**
-     * Returns the context cell shared by the stage's units.
-     *
-     * @return the cell
-     */
-    public ContextCell getCell() {
-        return cell;
     }
 
     @Override
@@ -75,7 +63,7 @@ public final class DlaStage extends Stage {
             NDArray out = unit.get(0);
             NDArray o = unit.get(1);
             NDArray summary = gap(out);
-            context = advance(cell, ps, summary, context, training, params);
+            context = advance(ps, summary, context, training, params);
             NDList backward = new NDList(gap(o), mode.select(context.get(0)), mode.select(context.get(1)));
             NDArray d = cell.forward(ps, backward, training, params).get(0);
             NDArray oTilde = o.mul(spatial(d)).add(dw.forward(ps, new NDList(o), training, params).head());
@@ -92,12 +80,11 @@ public final class DlaStage extends Stage {
     }
 
     @Override
-    protected void initializeExtras(NDManager manager, DataType dataType, Shape unitOutput) {
+    protected void initializeBranches(NDManager manager, DataType dataType, Shape unitOutput) {
         Shape state = new Shape(unitOutput.get(0), unitOutput.get(1));
         for (LightLayerAttention la : attention) {
             la.initialize(manager, dataType, unitOutput, unitOutput, state);
         }
-        cell.initialize(manager, dataType, state, state, state);
         dw.initialize(manager, dataType, unitOutput);
         dropPath.initialize(manager, dataType, unitOutput);
     }

@@ -1,7 +1,5 @@
 package ai.dla.resnet;
 
-import ai.dla.cell.ContextCell;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -21,11 +19,10 @@ import ai.djl.util.PairList;
  *   x      = ReLU(out ⊙ h + o)
  * </pre>
  */
-public final class LiiStage extends Stage {
+public final class LiiStage extends ContextStage {
 
     private static final byte VERSION = 1;
 
-    private final ContextCell cell;
 
     /**
      * Creates the stage.
@@ -34,16 +31,6 @@ public final class LiiStage extends Stage {
      */
     public LiiStage(StageConfig config) {
         super(VERSION, config, false);
-        cell = addChildBlock("cell", config.newCell());
-    }
-
-    /**
-     * Returns the context cell shared by the stage's units.
-     *
-     * @return the cell
-     */
-    public ContextCell getCell() {
-        return cell;
     }
 
     @Override
@@ -54,7 +41,7 @@ public final class LiiStage extends Stage {
         for (Bottleneck u : units) {
             NDList unit = u.forward(ps, new NDList(x), training, params);
             NDArray out = unit.get(0);
-            context = advance(cell, ps, gap(out), context, training, params);
+            context = advance(ps, gap(out), context, training, params);
             x = Activation.relu(out.mul(spatial(context.get(0))).add(unit.get(1)));
         }
         return new NDList(x);
@@ -66,8 +53,5 @@ public final class LiiStage extends Stage {
     }
 
     @Override
-    protected void initializeExtras(NDManager manager, DataType dataType, Shape unitOutput) {
-        Shape state = new Shape(unitOutput.get(0), unitOutput.get(1));
-        cell.initialize(manager, dataType, state, state, state);
-    }
+    protected void initializeBranches(NDManager manager, DataType dataType, Shape unitOutput) {}
 }

@@ -1,16 +1,12 @@
 package ai.dla.resnet;
 
-import ai.dla.cell.ContextCell;
 import ai.dla.nn.Ops;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -132,36 +128,6 @@ public abstract class Stage extends AbstractBlock {
      * @param unitOutput the shape of every unit's output [B, C, H, W]
      */
     protected abstract void initializeExtras(NDManager manager, DataType dataType, Shape unitOutput);
-
-    /**
-     * Advances the stage's context by one unit: {@code (h, c) = cell(summary, h, c)}, starting from
-     * zeros at the stage's first unit.
-     *
-     * @param cell the stage's context cell
-     * @param ps the parameter store
-     * @param summary the unit's summary [B, C]
-     * @param context the current {@code NDList(h, c)}, or null at the first unit
-     * @param training whether this is a training pass
-     * @param params the forward parameters
-     * @return the new context {@code NDList(h', c')}
-     */
-    protected static NDList advance(
-            ContextCell cell,
-            ParameterStore ps,
-            NDArray summary,
-            NDList context,
-            boolean training,
-            PairList<String, Object> params) {
-        NDList inputs = new NDList(summary);
-        if (context == null) {
-            NDArray zeros = summary.zerosLike();
-            inputs.add(zeros);
-            inputs.add(zeros);
-        } else {
-            inputs.addAll(context);
-        }
-        return cell.forward(ps, inputs, training, params);
-    }
 
     /**
      * Returns the global average pool of a feature map.
