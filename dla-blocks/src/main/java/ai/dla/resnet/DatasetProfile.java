@@ -7,24 +7,52 @@ import java.util.stream.Collectors;
 /** The datasets a model name can target, with what they fix about the network. */
 public enum DatasetProfile {
     /** CIFAR-10: 32×32 colour, 10 classes, CIFAR layout. */
-    CIFAR10(Layout.CIFAR, 10, 3, 32),
+    CIFAR10(Layout.CIFAR, 10, 3, 32, new float[] {0.4914f, 0.4822f, 0.4465f},
+            new float[] {0.2023f, 0.1994f, 0.2010f}),
     /** CIFAR-100: 32×32 colour, 100 classes, CIFAR layout. */
-    CIFAR100(Layout.CIFAR, 100, 3, 32),
+    CIFAR100(Layout.CIFAR, 100, 3, 32, new float[] {0.4914f, 0.4822f, 0.4465f},
+            new float[] {0.2023f, 0.1994f, 0.2010f}),
     /** ImageNet-1k: 224×224 colour, 1000 classes, ImageNet layout. */
-    IMAGENET(Layout.IMAGENET, 1000, 3, 224),
+    IMAGENET(Layout.IMAGENET, 1000, 3, 224, new float[] {0.485f, 0.456f, 0.406f},
+            new float[] {0.229f, 0.224f, 0.225f}),
     /** Fashion-MNIST: 28×28 grayscale, 10 classes, CIFAR layout with a 1-channel stem. */
-    FASHION_MNIST(Layout.CIFAR, 10, 1, 28);
+    FASHION_MNIST(Layout.CIFAR, 10, 1, 28, new float[] {0.2860f}, new float[] {0.3530f});
 
     private final Layout layout;
     private final int classes;
     private final int channels;
     private final int imageSize;
+    private final float[] mean;
+    private final float[] std;
 
-    DatasetProfile(Layout layout, int classes, int channels, int imageSize) {
+    DatasetProfile(Layout layout, int classes, int channels, int imageSize, float[] mean, float[] std) {
         this.layout = layout;
         this.classes = classes;
         this.channels = channels;
         this.imageSize = imageSize;
+        this.mean = mean;
+        this.std = std;
+    }
+
+    /**
+     * Returns the per-channel mean that inputs are normalised with, on the [0, 1] pixel scale:
+     * the published recipe's values for CIFAR and ImageNet, the training-set mean for
+     * Fashion-MNIST.
+     *
+     * @return a copy of the means, one per input channel
+     */
+    public float[] getMean() {
+        return mean.clone();
+    }
+
+    /**
+     * Returns the per-channel standard deviation that inputs are normalised with, on the [0, 1]
+     * pixel scale.
+     *
+     * @return a copy of the standard deviations, one per input channel
+     */
+    public float[] getStd() {
+        return std.clone();
     }
 
     /**

@@ -14,6 +14,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -48,7 +50,10 @@ public final class DlaResNet extends AbstractBlock {
     private final Builder config;
     private final Stem stem;
     private final List<Stage> stages;
-    private final Linear head;
+    private final long features;
+    private final boolean[] stageFrozen;
+    private boolean stemFrozen;
+    private Linear head;
 
     private DlaResNet(Builder builder) {
         super(VERSION);
@@ -77,6 +82,8 @@ public final class DlaResNet extends AbstractBlock {
             in = sc.outChannels();
         }
         stages = Collections.unmodifiableList(list);
+        stageFrozen = new boolean[list.size()];
+        features = in;
         head = addChildBlock("head", Layers.linear(in, builder.classes, true));
     }
 
@@ -211,6 +218,92 @@ public final class DlaResNet extends AbstractBlock {
     }
 
     /**
+     * Replaces the classifier with a new one for {@code classes} classes, for fine-tuning on another
+     * label set. The new layer is initialised by the next {@code initialize} call ({@code
+     * Trainer.initialize} does it); every other parameter keeps its value. Replace the head before
+     * creating the trainer, and save the model afterwards: its parameter file records the new
+     * number of classes.
+     *
+     * @param classes the number of classes
+     * @throws IllegalArgumentException if {@code classes} is not positive
+     */
+    public void replaceHead(int classes) {
+        if (classes <= 0) {
+            throw new IllegalArgumentException("classes must be positive, got " + classes);
+        }
+        int index = children.values().indexOf(head);
+        String key = children.keyAt(index);
+        head = Layers.linear(features, classes, true);
+        children.remove(index);
+        children.add(index, key, head);
+        config.classes = classes;
+    }
+
+    /**
+     * Freezes or unfreezes the backbone, the stem and every stage, leaving the head as it is. See
+     * {@link #freezeStage(int, boolean)} for what freezing means.
+     *
+     * @param freeze true to freeze, false to train the backbone again
+     */
+    public void freezeBackbone(boolean freeze) {
+        freezeStem(freeze);
+        for (int s = 0; s < stages.size(); s++) {
+            freezeStage(s, freeze);
+        }
+    }
+
+    /**
+     * Freezes or unfreezes the stem. See {@link #freezeStage(int, boolean)}.
+     *
+     * @param freeze true to freeze
+     */
+    public void freezeStem(boolean freeze) {
+        freeze(stem, freeze);
+        stemFrozen = freeze;
+    }
+
+    /**
+     * Freezes or unfreezes one stage. A frozen stage's parameters receive no gradient and are not
+     * updated, and it runs as in inference even while the rest of the network trains: BatchNorm
+     * normalises with its running statistics and does not update them, and DropPath is off.
+     * Unfreeze stage by stage from the last ({@code getStages().size() - 1}) towards the first to
+     * fine-tune progressively; changes take effect at the next forward pass.
+     *
+     * @param index the stage, 0 for the first
+     * @param freeze true to freeze
+     * @throws IndexOutOfBoundsException if there is no such stage
+     */
+    public void freezeStage(int index, boolean freeze) {
+        freeze(stages.get(index), freeze);
+        stageFrozen[index] = freeze;
+    }
+
+    /**
+     * Returns whether a stage is frozen.
+     *
+     * @param index the stage, 0 for the first
+     * @return true if frozen
+     */
+    public boolean isStageFrozen(int index) {
+        return stageFrozen[index];
+    }
+
+    /**
+     * Returns whether the stem is frozen.
+     *
+     * @return true if frozen
+     */
+    public boolean isStemFrozen() {
+        return stemFrozen;
+    }
+
+    /** Freezes trainable parameters; BatchNorm statistics never take gradients, frozen or not. */
+    private static void freeze(Block block, boolean freeze) {
+        block.freezeParameters(freeze, p -> p.getType() != Parameter.Type.RUNNING_MEAN
+                && p.getType() != Parameter.Type.RUNNING_VAR);
+    }
+
+    /**
      * Returns the multiply-accumulates of one forward pass for one image: convolutions, linear
      * layers, the context cells and the attention products. BatchNorm, activations, pooling and
      * additions are not counted.
@@ -252,9 +345,9 @@ public final class DlaResNet extends AbstractBlock {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.head();
         checkInput(x.getShape());
-        NDList y = stem.forward(ps, new NDList(x), training, params);
-        for (Stage stage : stages) {
-            y = stage.forward(ps, y, training, params);
+        NDList y = stem.forward(ps, new NDList(x), training && !stemFrozen, params);
+        for (int s = 0; s < stages.size(); s++) {
+            y = stages.get(s).forward(ps, y, training && !stageFrozen[s], params);
         }
         return head.forward(ps, new NDList(Ops.gap(y.head())), training, params);
     }

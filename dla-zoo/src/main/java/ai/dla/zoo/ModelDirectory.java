@@ -59,6 +59,7 @@ public final class ModelDirectory {
         properties.put("engine", "PyTorch");
         properties.put("option.modelName", name.toString());
         properties.put("blockFactory", DlaBlockFactory.class.getName());
+        properties.put("translatorFactory", DlaTranslatorFactory.class.getName());
         properties.put(DlaBlockFactory.MODEL, name.toString());
         properties.put("classes", String.valueOf(net.getClasses()));
         properties.put("inputChannels", String.valueOf(net.getInputChannels()));
@@ -91,6 +92,29 @@ public final class ModelDirectory {
                 .optArguments(arguments)
                 .build()
                 .loadModel();
+    }
+
+    /**
+     * Returns a criteria builder for a model directory, with the DLA translators, so that images
+     * ({@code Image} or {@code Path} to {@code Classifications}) get the model's preprocessing.
+     * DJL picks a translator before it reads {@code serving.properties}, so without {@code
+     * optTranslatorFactory} an image would get DJL's generic image translator.
+     *
+     * @param dir the model directory
+     * @param input the input type: {@code Image}, {@code Path} or {@code NDList}
+     * @param output the output type: {@code Classifications}, or {@code NDList} for NDList input
+     * @param <I> the input type
+     * @param <O> the output type
+     * @return the builder
+     * @throws IOException if the directory is not a DLA model directory; the message says why
+     */
+    public static <I, O> Criteria.Builder<I, O> criteria(Path dir, Class<I> input, Class<O> output)
+            throws IOException {
+        check(dir);
+        return Criteria.builder()
+                .setTypes(input, output)
+                .optModelPath(dir)
+                .optTranslatorFactory(new DlaTranslatorFactory());
     }
 
     /**

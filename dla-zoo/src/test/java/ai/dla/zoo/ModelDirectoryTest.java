@@ -10,16 +10,21 @@ import ai.dla.resnet.ModelName;
 
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
+import ai.djl.modality.Classifications;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.ImageFactory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
 
 import org.testng.annotations.Test;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +57,30 @@ public class ModelDirectoryTest {
                     ModelDirectory.loadTensors(dir, Map.of(DlaBlockFactory.CONTEXT_MODE, "sample-zero"))) {
                 assertEquals(((DlaResNet) loaded.getBlock()).getContextMode(), ContextMode.SAMPLE_ZERO);
             }
+        }
+    }
+
+    @Test
+    public void writtenDirectoryClassifiesImagesWithTheDatasetsClassNames() throws Exception {
+        ModelName name = ModelName.parse("resnet-20-fashion_mnist");
+        Path dir = Files.createTempDirectory("dla-model");
+        try (Model model = Model.newInstance(name.toString(), "PyTorch")) {
+            DlaResNet net = name.builder().build();
+            net.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 1, 28, 28));
+            model.setBlock(net);
+            ModelDirectory.write(dir, model, name, Map.of());
+        }
+        Criteria<Image, Classifications> criteria = Criteria.builder()
+                .setTypes(Image.class, Classifications.class)
+                .optModelPath(dir)
+                .optTranslatorFactory(new DlaTranslatorFactory())
+                .build();
+        BufferedImage picture = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+        try (ZooModel<Image, Classifications> model = criteria.loadModel();
+                Predictor<Image, Classifications> predictor = model.newPredictor()) {
+            Classifications c = predictor.predict(ImageFactory.getInstance().fromImage(picture));
+            assertEquals(c.getClassNames().size(), 10);
+            assertTrue(c.getClassNames().contains("Ankle boot"), c.getClassNames().toString());
         }
     }
 

@@ -16,6 +16,7 @@ public final class Args {
 
     private final String command;
     private final Map<String, String> options = new LinkedHashMap<>();
+    private final List<String> positional = new ArrayList<>();
 
     private Args(String command) {
         this.command = command;
@@ -33,11 +34,33 @@ public final class Args {
      */
     public static Args parse(String command, String[] argv, Set<String> valued, Set<String> switches)
             throws UsageException {
+        return parse(command, argv, valued, switches, false);
+    }
+
+    /**
+     * Parses the arguments that follow the command name, keeping arguments that are not flags
+     * (such as image files) when {@code positional} is true.
+     *
+     * @param command the command name, for messages
+     * @param argv the arguments
+     * @param valued the flags that take a value (without {@code --})
+     * @param switches the flags that take none
+     * @param positional whether arguments that are not flags are allowed
+     * @return the parsed arguments
+     * @throws UsageException naming the unknown flag, the flag missing its value or the stray
+     *     argument
+     */
+    public static Args parse(String command, String[] argv, Set<String> valued, Set<String> switches,
+            boolean positional) throws UsageException {
         Args args = new Args(command);
         for (int i = 0; i < argv.length; i++) {
             String a = argv[i];
             if (!a.startsWith("--")) {
-                throw new UsageException("dla " + command + ": unexpected argument '" + a + "'");
+                if (!positional) {
+                    throw new UsageException("dla " + command + ": unexpected argument '" + a + "'");
+                }
+                args.positional.add(a);
+                continue;
             }
             String name = a.substring(2);
             String value = null;
@@ -102,6 +125,35 @@ public final class Args {
      */
     public boolean has(String name) {
         return options.containsKey(name);
+    }
+
+    /**
+     * Returns the arguments that are not flags, in order.
+     *
+     * @return the arguments
+     */
+    public List<String> positional() {
+        return Collections.unmodifiableList(positional);
+    }
+
+    /**
+     * Returns a whole-number option or a default.
+     *
+     * @param name the flag name
+     * @param fallback the default
+     * @return the value or the default
+     * @throws UsageException if the value is not a whole number
+     */
+    public int integer(String name, int fallback) throws UsageException {
+        String v = options.get(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException("dla " + command + ": --" + name + " takes a whole number, got '" + v + "'");
+        }
     }
 
     /**

@@ -15,7 +15,8 @@ import java.util.List;
 public final class Dla {
 
     private static final List<Command> COMMANDS =
-            List.of(new SummaryCommand(), new ImportCommand(), new InferCommand());
+            List.of(new SummaryCommand(), new ModelsCommand(), new PredictCommand(), new EvalCommand(),
+                    new TrainCommand(), new ImportCommand(), new PublishCommand(), new InferCommand());
 
     private Dla() {}
 

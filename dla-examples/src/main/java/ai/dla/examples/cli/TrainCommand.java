@@ -1,0 +1,133 @@
+package ai.dla.examples.cli;
+
+import ai.dla.examples.train.Recipe;
+import ai.dla.examples.train.Schedule;
+import ai.dla.examples.train.TrainingJob;
+import ai.dla.examples.train.TrainingRun;
+import ai.dla.resnet.DatasetProfile;
+import ai.dla.resnet.ModelName;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** {@code dla train}: trains a model with its dataset's published recipe, flags overriding it. */
+public final class TrainCommand implements Command {
+
+    private static final Set<String> VALUED = Set.of("dataset", "model", "data-dir", "epochs", "batch-size",
+            "lr", "schedule", "milestones", "warmup-epochs", "weight-decay", "drop-path", "pad", "max-batches",
+            "gpus", "seed", "output-dir");
+
+    @Override
+    public String name() {
+        return "train";
+    }
+
+    @Override
+    public String usage() {
+        return "--dataset cifar10|cifar100|imagenet|fashion_mnist --model NAME [--data-dir D] [--epochs N]"
+                + " [--batch-size B] [--lr X] [--schedule step|cosine] [--milestones E1,E2,..]"
+                + " [--warmup-epochs W] [--weight-decay X] [--drop-path X] [--pad P] [--max-batches M]"
+                + " [--gpus G] [--seed S] [--output-dir O] [--resume]";
+    }
+
+    @Override
+    public String description() {
+        return "train a model with the published recipe; metrics.csv, curves.png and checkpoints in --output-dir";
+    }
+
+    @Override
+    public void run(String[] argv, PrintStream out) throws Exception {
+        Args args = Args.parse(name(), argv, VALUED, Set.of("resume"));
+        ModelName model = modelName(args);
+        Recipe recipe = recipe(args, model.dataset());
+        Path dataDir = args.has("data-dir") ? Path.of(args.get("data-dir", null)) : null;
+        Path outputDir = Path.of(args.get("output-dir", "runs/" + model));
+        TrainingJob job = new TrainingJob(model, recipe, dataDir, outputDir, args.integer("seed", 42),
+                args.integer("max-batches", -1), args.integer("gpus", 0), args.has("resume"));
+        out.println("recipe: " + recipe);
+        new TrainingRun(job, out).run();
+    }
+
+    /**
+     * Reads {@code --model}, completed by {@code --dataset} when the name has no dataset part.
+     *
+     * @param args the flags
+     * @return the model name
+     * @throws UsageException if the flags are missing or disagree
+     */
+    static ModelName modelName(Args args) throws UsageException {
+        String model = args.required("model");
+        String dataset = args.get("dataset", null);
+        if (model.split("-").length == 2) {
+            if (dataset == null) {
+                throw new UsageException("dla: --model " + model + " names no dataset: add --dataset");
+            }
+            model = model + "-" + dataset;
+        }
+        ModelName name = ModelName.parse(model);
+        if (dataset != null && !DatasetProfile.fromId(dataset).equals(name.dataset())) {
+            throw new UsageException("dla: --dataset " + dataset + " disagrees with --model " + model
+                    + ", which is for " + name.dataset().getId());
+        }
+        return name;
+    }
+
+    private static Recipe recipe(Args args, DatasetProfile dataset) throws UsageException {
+        Recipe r = Recipe.published(dataset);
+        try {
+            if (args.has("epochs")) {
+                r = r.withEpochs(args.integer("epochs", 0));
+            }
+            if (args.has("batch-size")) {
+                r = r.withBatchSize(args.integer("batch-size", 0));
+            }
+            if (args.has("lr")) {
+                r = r.withLearningRate(number(args, "lr"));
+            }
+            if (args.has("schedule") || args.has("milestones")) {
+                Schedule schedule = Schedule.fromId(args.get("schedule", r.schedule().getId()));
+                r = r.withSchedule(schedule, args.has("milestones") ? milestones(args) : r.milestones());
+            }
+            if (args.has("warmup-epochs")) {
+                r = r.withWarmupEpochs(args.integer("warmup-epochs", 0));
+            }
+            if (args.has("weight-decay")) {
+                r = r.withWeightDecay(number(args, "weight-decay"));
+            }
+            if (args.has("drop-path")) {
+                r = r.withDropPath(number(args, "drop-path"));
+            }
+            if (args.has("pad")) {
+                r = r.withPad(args.integer("pad", 0));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("dla train: " + e.getMessage());
+        }
+        return r;
+    }
+
+    private static List<Integer> milestones(Args args) throws UsageException {
+        List<Integer> epochs = new ArrayList<>();
+        for (String s : args.get("milestones", "").split(",")) {
+            try {
+                epochs.add(Integer.parseInt(s.trim()));
+            } catch (NumberFormatException e) {
+                throw new UsageException("dla train: --milestones takes epochs separated by commas, got '"
+                        + args.get("milestones", "") + "'");
+            }
+        }
+        return epochs;
+    }
+
+    private static float number(Args args, String flag) throws UsageException {
+        String v = args.get(flag, null);
+        try {
+            return Float.parseFloat(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException("dla train: --" + flag + " takes a number, got '" + v + "'");
+        }
+    }
+}

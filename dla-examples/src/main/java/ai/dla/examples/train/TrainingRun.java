@@ -1,0 +1,220 @@
+package ai.dla.examples.train;
+
+import ai.dla.examples.data.TrainingData;
+import ai.dla.resnet.DatasetProfile;
+import ai.dla.resnet.DlaResNet;
+import ai.dla.zoo.ModelDirectory;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.dataset.Dataset.Usage;
+import ai.djl.training.dataset.RandomAccessDataset;
+import ai.djl.training.loss.Loss;
+import ai.djl.translate.TranslateException;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Trains a DLA network with a {@link Recipe}: one epoch of SGD, an evaluation on the test split,
+ * a row of {@code metrics.csv}, new {@code curves.png}, an atomic checkpoint, and the best model
+ * kept apart, epoch after epoch. {@link TrainingJob#resume()} continues from the last whole
+ * checkpoint and replays exactly what an uninterrupted run would have done.
+ *
+ * <p>The output directory receives {@code metrics.csv}, {@code curves.png}, {@code checkpoint/}
+ * (model directory plus optimizer state), {@code best/} (the model directory of the best test
+ * top-1) and, at the end, {@code final/}. Each model directory loads with {@code
+ * Criteria.optModelPath}, {@code dla infer}, {@code dla predict} and {@code dla eval}.
+ */
+public final class TrainingRun {
+
+    /** The directory of the best model in the output directory. */
+    public static final String BEST = "best";
+
+    /** The directory of the final model in the output directory. */
+    public static final String FINAL = "final";
+
+    private static final int SEED_STRIDE = 100_003;
+
+    private final TrainingJob job;
+    private final PrintStream out;
+
+    /**
+     * Creates a run.
+     *
+     * @param job what to train
+     * @param out where progress is printed
+     */
+    public TrainingRun(TrainingJob job, PrintStream out) {
+        this.job = job;
+        this.out = out;
+    }
+
+    /**
+     * Trains until the recipe's last epoch.
+     *
+     * @return the metrics of every epoch of the run, including those before a resume
+     * @throws IOException if the data or the output directory cannot be read or written
+     * @throws TranslateException if a batch cannot be prepared
+     */
+    public List<EpochMetrics> run() throws IOException, TranslateException {
+        Recipe recipe = job.recipe();
+        DatasetProfile dataset = job.model().dataset();
+        Path outputDir = job.outputDir();
+        Files.createDirectories(outputDir);
+        Optional<Checkpoint> checkpoint = job.resume() ? Checkpoint.latest(outputDir) : Optional.empty();
+        if (job.resume() && checkpoint.isEmpty()) {
+            out.println("no checkpoint in " + outputDir + ": starting from epoch 1");
+        }
+        int seed = checkpoint.map(Checkpoint::seed).orElse(job.seed());
+        checkpoint.ifPresent(this::requireSameModel);
+
+        Device[] devices = Devices.of(job.gpus());
+        Engine.getInstance().setRandomSeed(seed);
+        DlaResNet net = job.model().builder().optDropPathRate(recipe.dropPath()).build();
+        try (Model model = Model.newInstance(job.model().toString(), devices[0]);
+                NDManager data = NDManager.newBaseManager(devices[0])) {
+            model.setBlock(net);
+            if (checkpoint.isPresent()) {
+                checkpoint.get().restoreParameters(model);
+            }
+            RandomAccessDataset train = TrainingData.build(dataset, job.dataDir(), Usage.TRAIN,
+                    recipe.batchSize(), recipe.pad(), job.maxBatches(), data);
+            RandomAccessDataset test = TrainingData.build(dataset, job.dataDir(), Usage.TEST,
+                    recipe.batchSize(), 0, job.maxBatches(), data);
+            int stepsPerEpoch = (int) ((train.size() + recipe.batchSize() - 1) / recipe.batchSize());
+            ResumableSgd sgd = new ResumableSgd(step -> recipe.learningRateAt(step, stepsPerEpoch),
+                    recipe.momentum(), recipe.weightDecay());
+            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(sgd)
+                    .optDevices(devices);
+            try (Trainer trainer = model.newTrainer(config)) {
+                int size = dataset.getImageSize();
+                trainer.initialize(new Shape(1, dataset.getChannels(), size, size));
+                int start = 0;
+                double best = Double.NEGATIVE_INFINITY;
+                if (checkpoint.isPresent()) {
+                    checkpoint.get().restoreOptimizer(model, sgd);
+                    start = checkpoint.get().epochs();
+                    best = checkpoint.get().bestTop1();
+                    out.printf("resuming %s after epoch %d (step %d) from %s%n", job.model(), start,
+                            sgd.getStep(), checkpoint.get().dir());
+                }
+                out.printf("training %s: %d training and %d test images, %d steps per epoch, %s%n",
+                        job.model(), train.size(), test.size(), stepsPerEpoch, describe(devices));
+                MetricsLog log = MetricsLog.open(outputDir, start);
+                for (int epoch = start; epoch < recipe.epochs(); epoch++) {
+                    Engine.getInstance().setRandomSeed(seed * SEED_STRIDE + epoch + 1);
+                    long begin = System.nanoTime();
+                    Progress progress = new Progress(out, epoch + 1, recipe.epochs(), stepsPerEpoch);
+                    float lastRate = sgd.currentLearningRate();
+                    Score fit = new Score();
+                    for (Batch batch : trainer.iterateDataset(train)) {
+                        try (batch) {
+                            lastRate = sgd.currentLearningRate();
+                            trainStep(trainer, batch, fit);
+                            sgd.endStep();
+                        }
+                        progress.step(fit);
+                    }
+                    double trainSeconds = (System.nanoTime() - begin) / 1e9;
+                    Score eval = evaluate(trainer, test);
+                    double seconds = (System.nanoTime() - begin) / 1e9;
+                    EpochMetrics row = new EpochMetrics(epoch + 1, lastRate, fit.loss(), fit.top1(),
+                            eval.loss(), eval.top1(), eval.top5(), seconds, fit.images() / trainSeconds);
+                    progress.done(row);
+                    log.append(row);
+                    if (row.testTop1() > best) {
+                        best = row.testTop1();
+                        AtomicDirectory.replace(outputDir.resolve(BEST), dir -> writeModel(dir, model, row));
+                    }
+                    Checkpoint.write(outputDir, model, sgd,
+                            new Checkpoint(null, job.model(), epoch + 1, sgd.getStep(), seed, best));
+                }
+                List<EpochMetrics> rows = log.rows();
+                if (!rows.isEmpty()) {
+                    EpochMetrics last = rows.get(rows.size() - 1);
+                    AtomicDirectory.replace(outputDir.resolve(FINAL), dir -> writeModel(dir, model, last));
+                    out.printf("done: final test top-1 %.2f%%, best %.2f%%; models in %s and %s%n",
+                            100 * last.testTop1(), 100 * best, outputDir.resolve(FINAL), outputDir.resolve(BEST));
+                }
+                return rows;
+            }
+        }
+    }
+
+    /**
+     * Evaluates a model on a dataset, batch by batch, in inference mode.
+     *
+     * @param trainer the trainer of the model
+     * @param dataset the dataset
+     * @return the loss, top-1 and top-5
+     * @throws IOException if the data cannot be read
+     * @throws TranslateException if a batch cannot be prepared
+     */
+    static Score evaluate(Trainer trainer, RandomAccessDataset dataset) throws IOException, TranslateException {
+        Score score = new Score();
+        for (Batch batch : trainer.iterateDataset(dataset)) {
+            try (batch) {
+                NDList logits = trainer.evaluate(batch.getData());
+                score.add(logits.head(), batch.getLabels().head());
+            }
+        }
+        return score;
+    }
+
+    /**
+     * One SGD step on a batch split over the trainer's devices. Each device's mean loss is weighted
+     * by its share of the batch, so the summed gradient is the gradient of the batch mean.
+     */
+    private static void trainStep(Trainer trainer, Batch batch, Score fit) {
+        Batch[] splits = batch.split(trainer.getDevices(), false);
+        long total = batch.getSize();
+        try (GradientCollector collector = trainer.newGradientCollector()) {
+            for (Batch split : splits) {
+                NDList predictions = trainer.forward(split.getData(), split.getLabels());
+                NDArray loss = trainer.getLoss().evaluate(split.getLabels(), predictions);
+                float share = (float) split.getSize() / total;
+                collector.backward(splits.length == 1 ? loss : loss.mul(share));
+                NDArray labels = split.getLabels().head().toType(DataType.INT64, false);
+                long hits = predictions.head().argMax(1).eq(labels).sum().getLong();
+                fit.addTraining(loss.getFloat(), hits, split.getSize());
+            }
+        }
+        trainer.step();
+    }
+
+    private void writeModel(Path dir, Model model, EpochMetrics row) throws IOException {
+        ModelDirectory.write(dir, model, job.model(), Map.of(
+                "epoch", String.valueOf(row.epoch()),
+                "testTop1", String.valueOf(row.testTop1()),
+                "testTop5", String.valueOf(row.testTop5())));
+    }
+
+    private void requireSameModel(Checkpoint checkpoint) {
+        if (!checkpoint.model().equals(job.model())) {
+            throw new IllegalArgumentException("The checkpoint in " + checkpoint.dir() + " is of "
+                    + checkpoint.model() + ", not " + job.model()
+                    + ": resume with --model " + checkpoint.model() + " or choose another --output-dir");
+        }
+    }
+
+    private static String describe(Device[] devices) {
+        return devices.length == 1 ? "on " + devices[0] : "data-parallel on " + List.of(devices);
+    }
+}

@@ -1,0 +1,115 @@
+package ai.dla.zoo;
+
+import ai.dla.resnet.ModelName;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The pretrained weight sets that ship inside the {@code dla-zoo} jar, each with the metrics it
+ * reaches and how it was made, in the manner of torchvision's weights enums.
+ */
+public enum DlaWeights {
+    ;
+
+    private final ModelName model;
+    private final String sha1;
+    private final long size;
+    private final double top1;
+    private final double top5;
+    private final String evaluation;
+    private final String recipe;
+
+    DlaWeights(String model, String sha1, long size, double top1, double top5, String evaluation,
+            String recipe) {
+        this.model = ModelName.parse(model);
+        this.sha1 = sha1;
+        this.size = size;
+        this.top1 = top1;
+        this.top5 = top5;
+        this.evaluation = evaluation;
+        this.recipe = recipe;
+    }
+
+    /**
+     * Returns the weight set of a model, if one ships.
+     *
+     * @param model the model
+     * @return the weights, or empty
+     */
+    public static Optional<DlaWeights> of(ModelName model) {
+        return Arrays.stream(values()).filter(w -> w.model.equals(model)).findFirst();
+    }
+
+    /**
+     * Returns the model the weights are for.
+     *
+     * @return the model name
+     */
+    public ModelName getModel() {
+        return model;
+    }
+
+    /**
+     * Returns the name of the parameter file, {@code <model>-0000.params}.
+     *
+     * @return the file name
+     */
+    public String getFileName() {
+        return model + "-0000.params";
+    }
+
+    /**
+     * Returns the SHA-1 of the parameter file, in lower-case hex.
+     *
+     * @return the hash
+     */
+    public String getSha1() {
+        return sha1;
+    }
+
+    /**
+     * Returns the size of the parameter file.
+     *
+     * @return the size in bytes
+     */
+    public long getSize() {
+        return size;
+    }
+
+    /**
+     * Returns the top-1 accuracy on the dataset's test split.
+     *
+     * @return the accuracy in percent
+     */
+    public double getTop1() {
+        return top1;
+    }
+
+    /**
+     * Returns the top-5 accuracy on the dataset's test split.
+     *
+     * @return the accuracy in percent
+     */
+    public double getTop5() {
+        return top5;
+    }
+
+    /**
+     * Returns how the accuracies were measured.
+     *
+     * @return a sentence naming the split, the preprocessing and the command
+     */
+    public String getEvaluation() {
+        return evaluation;
+    }
+
+    /**
+     * Returns how the weights were trained.
+     *
+     * @return the training command and recipe
+     */
+    public String getRecipe() {
+        return recipe;
+    }
+}
