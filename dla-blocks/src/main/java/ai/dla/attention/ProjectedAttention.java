@@ -110,6 +110,7 @@ public abstract class ProjectedAttention extends AbstractBlock {
         NDArray weight =
                 ps.getValue(wq, gap.getDevice(), training)
                         .concat(ps.getValue(wk, gap.getDevice(), training), 0);
+        weight.attach(gap.getManager()); // the batch owns it, not the parameters' manager
         NDList out =
                 Conv1d.conv1d(gap.expandDims(1), weight, null, ONE, new Shape((kernel - 1) / 2), ONE, 1);
         return out.head();

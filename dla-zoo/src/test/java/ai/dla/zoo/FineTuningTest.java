@@ -54,8 +54,7 @@ public class FineTuningTest {
         ImageFolder data = ImageFolder.builder()
                 .setRepositoryPath(folder)
                 .optFlag(Image.Flag.GRAYSCALE)
-                .addTransform(array -> new Preprocessing(DatasetProfile.FASHION_MNIST)
-                        .pipeline(false).transform(new NDList(array)).head())
+                .optPipeline(new Preprocessing(DatasetProfile.FASHION_MNIST).pipeline(true))
                 .setSampling(3 * 12, true)
                 .build();
         data.prepare();

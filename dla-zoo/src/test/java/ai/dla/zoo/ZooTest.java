@@ -190,6 +190,8 @@ public class ZooTest {
     }
 
     private static float[] publishRandomModel(ModelName name, Path root, NDArray x) throws Exception {
+        Utils.deleteQuietly(Utils.getCacheDir().resolve("cache/repo/model/cv/image_classification/ai/dla/zoo/"
+                + name.variant().getId()));
         Path dir = Files.createTempDirectory("dla-model");
         try (Model model = Model.newInstance(name.toString(), "PyTorch")) {
             DlaResNet net = name.builder().build();

@@ -71,20 +71,7 @@ public final class PadRandomCrop implements Transform {
      */
     @Override
     public NDArray transform(NDArray array) {
-        int rank = array.getShape().dimension();
-        if (rank != 3 && rank != 4) {
-            throw new IllegalArgumentException("PadRandomCrop takes a " + layout
-                    + " image of rank 3 or a batch of rank 4, got shape " + array.getShape());
-        }
-        NDManager owner = array.getManager();
-        try (NDManager scope = owner.newSubManager()) {
-            array.tempAttach(scope);
-            NDArray batch = rank == 3 ? array.expandDims(0) : array;
-            NDArray cropped = cropEach(scope, batch);
-            NDArray result = rank == 3 ? cropped.squeeze(0) : cropped;
-            result.attach(owner);
-            return result;
-        }
+        return ImageBatches.apply("PadRandomCrop", layout, array, (batch, scope) -> cropEach(scope, batch));
     }
 
     /** Crops each image of a rank-4 batch at its own random offset, with two gathers. */

@@ -1,7 +1,6 @@
 package ai.dla.examples.data;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.Transform;
@@ -41,15 +40,7 @@ public final class RandomFlip implements Transform {
      */
     @Override
     public NDArray transform(NDArray array) {
-        int rank = array.getShape().dimension();
-        if (rank != 3 && rank != 4) {
-            throw new IllegalArgumentException("RandomFlip takes a " + layout
-                    + " image of rank 3 or a batch of rank 4, got shape " + array.getShape());
-        }
-        NDManager owner = array.getManager();
-        try (NDManager scope = owner.newSubManager()) {
-            array.tempAttach(scope);
-            NDArray batch = rank == 3 ? array.expandDims(0) : array;
+        return ImageBatches.apply("RandomFlip", layout, array, (batch, scope) -> {
             int images = (int) batch.getShape().get(0);
             boolean[] coins = new boolean[images];
             for (int i = 0; i < images; i++) {
@@ -57,10 +48,7 @@ public final class RandomFlip implements Transform {
             }
             int widthAxis = layout == PadRandomCrop.Layout.HWC ? 2 : 3;
             NDArray mask = scope.create(coins).reshape(new Shape(images, 1, 1, 1)).broadcast(batch.getShape());
-            NDArray flipped = NDArrays.where(mask, batch.flip(widthAxis), batch);
-            NDArray result = rank == 3 ? flipped.squeeze(0) : flipped;
-            result.attach(owner);
-            return result;
-        }
+            return NDArrays.where(mask, batch.flip(widthAxis), batch);
+        });
     }
 }

@@ -5,7 +5,6 @@ import ai.dla.zoo.ChannelNormalize;
 import ai.dla.zoo.Preprocessing;
 
 import ai.djl.basicdataset.cv.classification.Cifar10;
-import ai.djl.basicdataset.cv.classification.ImageNet;
 
 import ai.djl.modality.cv.transform.RandomResizedCrop;
 import ai.djl.modality.cv.transform.ToTensor;
@@ -29,8 +28,8 @@ import java.nio.file.Path;
  *   <li>CIFAR-100: {@link Cifar100} from a folder of {@code train.bin} and {@code test.bin}.
  *   <li>Fashion-MNIST: DJL's {@code FashionMnist} from a folder of the IDX files, by default
  *       Debian's {@link LocalDatasets#DEBIAN_FASHION_MNIST}.
- *   <li>ImageNet: DJL's {@code ImageNet} from a folder with {@code train/<wnid>/} and {@code
- *       val/<wnid>/}.
+ *   <li>ImageNet: {@link ImageNetFolder} (DJL's {@code ImageNet} layout and class order) from a
+ *       folder with {@code train/<wnid>/} and {@code val/<wnid>/}.
  * </ul>
  *
  * <p>Training images of the 32×32 and 28×28 datasets are padded and randomly cropped ({@link
@@ -116,14 +115,13 @@ public final class TrainingData {
         return builder.setSampling(batchSize, shuffle, false).optPipeline(pipeline).optLimit(limit);
     }
 
-    private static ImageNet.Builder imageNet(Path dir, Usage usage) {
-        Usage split = usage == Usage.TRAIN ? Usage.TRAIN : Usage.VALIDATION;
-        Path folder = dir.resolve(split == Usage.TRAIN ? "train" : "val");
+    private static ImageNetFolder.Builder imageNet(Path dir, Usage usage) {
+        Path folder = dir.resolve(usage == Usage.TRAIN ? "train" : "val");
         if (!Files.isDirectory(folder)) {
             throw new IllegalArgumentException("ImageNet folder " + folder.toAbsolutePath()
                     + " not found: --data-dir must hold train/<wnid>/*.JPEG and val/<wnid>/*.JPEG");
         }
-        return ImageNet.builder().setRepositoryPath(dir).optUsage(split);
+        return ImageNetFolder.builder().setRoot(dir).optUsage(usage);
     }
 
     private static Path require(DatasetProfile dataset, Path dir) {

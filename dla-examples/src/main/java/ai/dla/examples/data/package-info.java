@@ -8,6 +8,10 @@
  *       Fashion-MNIST that read a local folder of the original files with no network.
  *   <li>{@link ai.dla.examples.data.PadRandomCrop}: the standard CIFAR augmentation, zero padding
  *       followed by a random crop of the original size.
+ *   <li>{@link ai.dla.examples.data.RandomFlip}: a left-right flip with its own coin for each image
+ *       of a batch.
+ *   <li>{@link ai.dla.examples.data.TrainingData}: the training and test splits of the four
+ *       datasets with their augmentation and normalisation, as the trainer uses them.
  * </ul>
  *
  * <p>All three image datasets yield float32 images with values 0 to 255 in HWC layout (height,

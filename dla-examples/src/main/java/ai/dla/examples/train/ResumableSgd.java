@@ -49,9 +49,9 @@ public final class ResumableSgd extends Optimizer {
         float lr = learningRate.getNewValue(step);
         NDArray v = withDefaultState(velocity, parameterId, weight.getDevice(), k -> initialVelocity(parameterId, weight));
         try (NDManager scope = weight.getManager().newSubManager()) {
-            NDArray direction = weight.mul(getWeightDecay()).add(grad);
-            direction.attach(scope);
-            v.muli(momentum).addi(direction);
+            NDArray decay = weight.mul(getWeightDecay());
+            decay.attach(scope);
+            v.muli(momentum).addi(decay.addi(grad));
             NDArray change = v.mul(lr);
             change.attach(scope);
             weight.subi(change);

@@ -22,6 +22,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The {@code dla} commands as a user runs them: summary numbers, import of a published checkpoint
@@ -124,6 +127,67 @@ public class DlaCommandLineTest {
         assertTrue(r.err.contains("--modle") && r.err.contains("--model"), r.err);
         assertEquals(run("summary").status, 2);
         assertEquals(run("frobnicate").status, 2);
+    }
+
+    @Test
+    public void modelsListsEveryZooModelOffline() {
+        Result r = run("models");
+        assertEquals(r.status, 0, r.err);
+        String[] lines = r.out.split("\n");
+        assertEquals(lines.length, ModelName.standardNames().size() + 2, r.out);
+        assertTrue(r.out.matches("(?s).*\ndla_l-20-fashion_mnist +dla_l +20 +fashion_mnist +409,870 +29,990,272 .*"), r.out);
+    }
+
+    @Test
+    public void predictPrintsTheTopFiveClassesOfEachImage() throws IOException {
+        Path dir = work.resolve("model");
+        run("import", "--model", MODEL, "--weights", work.resolve("published.npz").toString(), "--out", dir.toString());
+        List<String> images;
+        try (Stream<Path> files = Files.list(Path.of("..", "samples"))) {
+            images = files.map(Path::toString).filter(f -> f.endsWith(".png")).sorted().toList();
+        }
+        assertTrue(images.size() >= 2, "the repository ships sample images");
+        List<String> args = new ArrayList<>(List.of("predict", "--model-dir", dir.toString()));
+        args.addAll(images);
+        Result r = run(args.toArray(String[]::new));
+        assertEquals(r.status, 0, r.err);
+        String[] lines = r.out.split("\n");
+        assertEquals(lines.length, images.size() * 6, r.out);
+        for (int i = 0; i < images.size(); i++) {
+            assertEquals(lines[6 * i], images.get(i));
+            for (int k = 1; k <= 5; k++) {
+                assertTrue(lines[6 * i + k].matches("  (airplane|automobile|bird|cat|deer|dog|frog|horse|ship|truck) +\\d+\\.\\d\\d%"),
+                        lines[6 * i + k]);
+            }
+        }
+    }
+
+    @Test
+    public void predictAndTrainRefuseIncompleteOrContradictoryFlags() {
+        Result r = run("predict", "--model", MODEL);
+        assertEquals(r.status, 2);
+        assertTrue(r.err.contains("at least one image"), r.err);
+        r = run("predict", "x.png");
+        assertEquals(r.status, 2);
+        assertTrue(r.err.contains("--model NAME") && r.err.contains("--model-dir DIR"), r.err);
+        r = run("train", "--dataset", "cifar10", "--model", "dla_l-20-fashion_mnist");
+        assertEquals(r.status, 2);
+        assertTrue(r.err.contains("disagrees"), r.err);
+        r = run("train", "--model", "dla_l-20-cifar10", "--epochs", "ten");
+        assertEquals(r.status, 2);
+        assertTrue(r.err.contains("--epochs takes a whole number, got 'ten'"), r.err);
+        r = run("train", "--model", "dla_l-20-cifar10", "--drop-path", "1.5");
+        assertEquals(r.status, 2);
+        assertTrue(r.err.contains("DropPath rate must be in [0, 1), got 1.5"), r.err);
+    }
+
+    @Test
+    public void zooModelWithoutWeightsSaysHowToGetThem() {
+        Result r = run("predict", "--model", "dla_l-56-cifar10", "../samples/none.png");
+        assertEquals(r.status, 2, "the missing image is found first");
+        r = run("eval", "--model", "dla_l-56-cifar10");
+        assertEquals(r.status, 1);
+        assertTrue(r.err.contains("dla train --model dla_l-56-cifar10") && r.err.contains("DLA_ZOO_URL"), r.err);
     }
 
     @Test

@@ -1,0 +1,234 @@
+package ai.dla.examples.train;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
+import static org.testng.Assert.assertNotNull;
+import static org.testng.Assert.assertTrue;
+
+import ai.dla.examples.cli.Dla;
+import ai.dla.examples.data.TrainingData;
+import ai.dla.resnet.DatasetProfile;
+import ai.dla.resnet.ModelName;
+import ai.dla.zoo.ModelDirectory;
+
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.dataset.Dataset.Usage;
+import ai.djl.training.dataset.RandomAccessDataset;
+
+import org.testng.annotations.DataProvider;
+import org.testng.annotations.Test;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+
+/** Short real training runs on small files in each dataset's format: loss, outputs, resume. */
+public class TrainingRunTest {
+
+    private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+
+    @DataProvider
+    public Object[][] datasets() {
+        return new Object[][] {
+            {"dla_l-20-cifar10"}, {"resnet-20-cifar100"}, {"dla_l-20-fashion_mnist"}, {"resnet-50-imagenet"},
+        };
+    }
+
+    @Test(dataProvider = "datasets")
+    public void shortRunLowersTheLossAndLeavesLoadableModels(String model) throws Exception {
+        ModelName name = ModelName.parse(model);
+        Path data = generate(name.dataset(), Files.createTempDirectory("dla-data"));
+        Path out = Files.createTempDirectory("dla-run");
+        boolean imageNet = name.dataset() == DatasetProfile.IMAGENET;
+        Recipe recipe = Recipe.published(name.dataset())
+                .withEpochs(imageNet ? 3 : 4)
+                .withBatchSize(imageNet ? 4 : 32)
+                .withWarmupEpochs(0)
+                .withLearningRate(0.02f);
+        List<EpochMetrics> rows = new TrainingRun(new TrainingJob(name, recipe, data, out, 7, -1, 0, false), QUIET).run();
+
+        assertEquals(rows.size(), recipe.epochs());
+        double first = rows.get(0).trainLoss();
+        double last = rows.get(rows.size() - 1).trainLoss();
+        assertTrue(last < 0.8 * first, model + " train loss " + first + " -> " + last);
+        List<String> csv = Files.readAllLines(out.resolve(MetricsLog.CSV), StandardCharsets.UTF_8);
+        assertEquals(csv.get(0), EpochMetrics.HEADER);
+        assertEquals(csv.size(), recipe.epochs() + 1);
+        BufferedImage curves = ImageIO.read(out.resolve(MetricsLog.PNG).toFile());
+        assertNotNull(curves, "curves.png is a PNG");
+        assertEquals(curves.getWidth(), 1040);
+
+        for (String dir : List.of(TrainingRun.BEST, TrainingRun.FINAL, Checkpoint.DIRECTORY)) {
+            try (ZooModel<NDList, NDList> loaded = ModelDirectory.loadTensors(out.resolve(dir), Map.of())) {
+                assertEquals(loaded.getProperty("model"), model);
+            }
+        }
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        int status = Dla.run(new String[] {"eval", "--model-dir", out.resolve(TrainingRun.BEST).toString(),
+            "--data-dir", data.toString()}, new PrintStream(printed, true, StandardCharsets.UTF_8), QUIET);
+        assertEquals(status, 0);
+        double best = rows.stream().mapToDouble(EpochMetrics::testTop1).max().orElseThrow();
+        String expected = String.format(Locale.ROOT, "top-1 %.2f%%", 100 * best);
+        assertTrue(printed.toString(StandardCharsets.UTF_8).contains(expected),
+                "dla eval of best/ reproduces the best epoch's " + expected + ": " + printed);
+    }
+
+    @Test
+    public void imageNetFolderLoadsWithItsWordNetLabelsAndEvaluationCrop() throws Exception {
+        Path data = LearnableFiles.imageNet(Files.createTempDirectory("dla-imagenet"), 2, 3);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            RandomAccessDataset val = TrainingData.build(DatasetProfile.IMAGENET, data, Usage.TEST, 6, 0, -1, manager);
+            assertEquals(val.size(), 6);
+            List<Float> labels = new ArrayList<>();
+            for (Batch batch : val.getData(manager)) {
+                try (batch) {
+                    assertEquals(batch.getData().head().getShape(), new Shape(6, 3, 224, 224));
+                    for (float l : batch.getLabels().head().toFloatArray()) {
+                        labels.add(l);
+                    }
+                }
+            }
+            labels.sort(Float::compare);
+            assertEquals(labels, List.of(0f, 0f, 0f, 1f, 1f, 1f), "tench is class 0, goldfish class 1");
+        }
+    }
+
+    @Test
+    public void resumedRunEqualsTheUninterruptedOne() throws Exception {
+        ModelName name = ModelName.parse("dla_l-20-cifar10");
+        Path data = LearnableFiles.cifar10(Files.createTempDirectory("dla-data"), 16, 16);
+        Recipe twoEpochs = Recipe.published(name.dataset()).withEpochs(2).withBatchSize(16).withLearningRate(0.02f)
+                .withSchedule(Schedule.STEP, List.of(1));
+        Path whole = Files.createTempDirectory("dla-whole");
+        new TrainingRun(new TrainingJob(name, twoEpochs, data, whole, 3, -1, 0, false), QUIET).run();
+
+        Path split = Files.createTempDirectory("dla-split");
+        new TrainingRun(new TrainingJob(name, twoEpochs.withEpochs(1), data, split, 3, -1, 0, false), QUIET).run();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        List<EpochMetrics> rows = new TrainingRun(
+                new TrainingJob(name, twoEpochs, data, split, 3, -1, 0, true),
+                new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("resuming dla_l-20-cifar10 after epoch 1"), log.toString());
+        assertEquals(rows.size(), 2);
+
+        assertSameOutputs(whole.resolve(TrainingRun.FINAL), split.resolve(TrainingRun.FINAL), 1e-5);
+    }
+
+    @Test
+    public void killedRunResumesFromItsLastWholeCheckpoint() throws Exception {
+        Path data = LearnableFiles.cifar10(Files.createTempDirectory("dla-data"), 16, 16);
+        Path out = Files.createTempDirectory("dla-killed");
+        Path whole = Files.createTempDirectory("dla-whole");
+        List<String> train = List.of("train", "--model", "dla_l-20-cifar10", "--data-dir", data.toString(),
+                "--epochs", "3", "--batch-size", "16", "--lr", "0.02", "--milestones", "2", "--seed", "5");
+
+        Process killed = dla(train, "--output-dir", out.toString());
+        Path state = out.resolve("checkpoint/state.properties");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (!Files.isRegularFile(state) && System.nanoTime() < deadline && killed.isAlive()) {
+            Thread.sleep(10);
+        }
+        killed.destroyForcibly().waitFor();
+        Optional<Checkpoint> found = Checkpoint.latest(out);
+        assertTrue(found.isPresent(), "the killed run left no checkpoint; its log: " + log(out));
+        Checkpoint checkpoint = found.get();
+        assertTrue(checkpoint.epochs() >= 1 && checkpoint.epochs() <= 3, "epochs " + checkpoint.epochs());
+
+        assertEquals(dla(train, "--output-dir", out.toString(), "--resume").waitFor(), 0, log(out));
+        List<String> csv = Files.readAllLines(out.resolve(MetricsLog.CSV), StandardCharsets.UTF_8);
+        assertEquals(csv.size(), 4, "one row per epoch, none twice: " + csv);
+        for (int epoch = 1; epoch <= 3; epoch++) {
+            assertTrue(csv.get(epoch).startsWith(epoch + ","), csv.toString());
+        }
+        assertEquals(dla(train, "--output-dir", whole.toString()).waitFor(), 0, log(whole));
+        assertSameOutputs(whole.resolve(TrainingRun.FINAL), out.resolve(TrainingRun.FINAL), 1e-5);
+    }
+
+    /** Starts {@code dla} in a JVM of its own, as a user would, logging to {@code <output-dir>/dla.log}. */
+    private static Process dla(List<String> args, String... more) throws IOException {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), Dla.class.getName()));
+        command.addAll(args);
+        command.addAll(Arrays.asList(more));
+        Path output = Path.of(more[1]);
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(output.resolve("dla.log").toFile())).start();
+    }
+
+    private static String log(Path output) throws IOException {
+        Path file = output.resolve("dla.log");
+        return Files.isRegularFile(file) ? Files.readString(file) : "(no log)";
+    }
+
+    @Test
+    public void halfWrittenCheckpointIsNeverRead() throws Exception {
+        Path out = Files.createTempDirectory("dla-atomic");
+        AtomicDirectory.replace(out.resolve("checkpoint"), dir -> Files.writeString(dir.resolve("v"), "1"));
+        AtomicDirectory.replace(out.resolve("checkpoint"), dir -> Files.writeString(dir.resolve("v"), "2"));
+        assertEquals(Files.readString(out.resolve("checkpoint/v")), "2");
+        assertFalse(Files.exists(out.resolve("checkpoint.old")));
+        assertFalse(Files.exists(out.resolve("checkpoint.tmp")));
+
+        Files.move(out.resolve("checkpoint"), out.resolve("checkpoint.old"));
+        Files.createDirectories(out.resolve("checkpoint.tmp"));
+        Files.writeString(out.resolve("checkpoint.tmp/v"), "half");
+        assertEquals(AtomicDirectory.latest(out.resolve("checkpoint")).orElseThrow(), out.resolve("checkpoint.old"),
+                "stopped between the renames: the previous whole directory is used, the .tmp never");
+        IOException failure = new IOException("disk full");
+        try {
+            AtomicDirectory.replace(out.resolve("checkpoint"), dir -> {
+                throw failure;
+            });
+        } catch (IOException e) {
+            assertEquals(e, failure);
+        }
+        assertEquals(Files.readString(AtomicDirectory.latest(out.resolve("checkpoint")).orElseThrow().resolve("v")), "2");
+    }
+
+    private static Path generate(DatasetProfile dataset, Path dir) throws IOException {
+        return switch (dataset) {
+            case CIFAR10 -> LearnableFiles.cifar10(dir, 32, 32);
+            case CIFAR100 -> LearnableFiles.cifar100(dir, 160, 32);
+            case FASHION_MNIST -> LearnableFiles.fashionMnist(dir, 160, 32);
+            case IMAGENET -> LearnableFiles.imageNet(dir, 4, 2);
+        };
+    }
+
+    private static void assertSameOutputs(Path a, Path b, double tolerance) throws Exception {
+        try (ZooModel<NDList, NDList> first = ModelDirectory.loadTensors(a, Map.of());
+                ZooModel<NDList, NDList> second = ModelDirectory.loadTensors(b, Map.of());
+                Predictor<NDList, NDList> firstPredictor = first.newPredictor();
+                Predictor<NDList, NDList> secondPredictor = second.newPredictor();
+                NDManager manager = NDManager.newBaseManager()) {
+            NDList x = new NDList(manager.randomNormal(new Shape(4, 3, 32, 32)));
+            float[] p = firstPredictor.predict(x).head().toFloatArray();
+            float[] q = secondPredictor.predict(x).head().toFloatArray();
+            double worst = 0;
+            double scale = 0;
+            for (int i = 0; i < p.length; i++) {
+                worst = Math.max(worst, Math.abs(p[i] - q[i]));
+                scale = Math.max(scale, Math.abs(p[i]));
+            }
+            assertTrue(worst <= tolerance * Math.max(1, scale), "outputs differ by " + worst + " (scale " + scale + ")");
+        }
+    }
+
+}
