@@ -267,7 +267,9 @@ public final class DlaResNet extends AbstractBlock {
      * updated, and it runs as in inference even while the rest of the network trains: BatchNorm
      * normalises with its running statistics and does not update them, and DropPath is off.
      * Unfreeze stage by stage from the last ({@code getStages().size() - 1}) towards the first to
-     * fine-tune progressively; changes take effect at the next forward pass.
+     * fine-tune progressively; changes take effect at the next forward pass. Freezing holds whether
+     * it is set before or after the trainer is created (DJL's {@code Model.newTrainer} unfreezes a
+     * loaded model's parameters; each training pass freezes them again).
      *
      * @param index the stage, 0 for the first
      * @param freeze true to freeze
@@ -299,8 +301,34 @@ public final class DlaResNet extends AbstractBlock {
 
     /** Freezes trainable parameters; BatchNorm statistics never take gradients, frozen or not. */
     private static void freeze(Block block, boolean freeze) {
-        block.freezeParameters(freeze, p -> p.getType() != Parameter.Type.RUNNING_MEAN
-                && p.getType() != Parameter.Type.RUNNING_VAR);
+        block.freezeParameters(freeze, DlaResNet::isTrainable);
+    }
+
+    private static boolean isTrainable(Parameter p) {
+        return p.getType() != Parameter.Type.RUNNING_MEAN && p.getType() != Parameter.Type.RUNNING_VAR;
+    }
+
+    /**
+     * Re-freezes frozen parts whose parameters were unfrozen behind this block's back: DJL's {@code
+     * Model.newTrainer} unfreezes every parameter of a loaded model.
+     */
+    private void keepFrozen() {
+        if (stemFrozen) {
+            refreeze(stem);
+        }
+        for (int s = 0; s < stages.size(); s++) {
+            if (stageFrozen[s]) {
+                refreeze(stages.get(s));
+            }
+        }
+    }
+
+    private static void refreeze(Block block) {
+        for (Parameter p : block.getParameters().values()) {
+            if (p.requiresGradient() && isTrainable(p)) {
+                p.freeze(true);
+            }
+        }
     }
 
     /**
@@ -345,6 +373,9 @@ public final class DlaResNet extends AbstractBlock {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.head();
         checkInput(x.getShape());
+        if (training) {
+            keepFrozen();
+        }
         NDList y = stem.forward(ps, new NDList(x), training && !stemFrozen, params);
         for (int s = 0; s < stages.size(); s++) {
             y = stages.get(s).forward(ps, y, training && !stageFrozen[s], params);

@@ -10,7 +10,22 @@ import java.util.Optional;
  * reaches and how it was made, in the manner of torchvision's weights enums.
  */
 public enum DlaWeights {
-    ;
+    /**
+     * DLA-L-20 for Fashion-MNIST (1-channel stem, 28×28, per-sample context): 94.08% top-1 on the
+     * 10,000 test images, trained here with {@code dla train} in 83 minutes on a 2-core CPU.
+     */
+    DLA_L_20_FASHION_MNIST(
+            "dla_l-20-fashion_mnist",
+            "7f9820bfc6698ae77983264baa868fb76bb4cbbb",
+            1_681_417,
+            94.08,
+            99.96,
+            "Fashion-MNIST test split, all 10,000 images (Debian's dataset-fashion-mnist), as stored (28x28"
+                    + " grayscale), no test-time augmentation, weights of the last epoch: dla eval --model"
+                    + " dla_l-20-fashion_mnist",
+            "dla train --dataset fashion_mnist --model dla_l-20-fashion_mnist --seed 42: 15 epochs, batch 128,"
+                    + " SGD momentum 0.9, learning rate 0.1 with cosine decay, weight decay 5e-4, pad-2 random"
+                    + " crop and flip, on the 60,000 training images; see docs/fashion-mnist.md");
 
     private final ModelName model;
     private final String sha1;

@@ -43,7 +43,7 @@ import java.util.Map;
 import java.util.Random;
 import javax.imageio.ImageIO;
 
-/** Fine-tuning a zoo model on new classes: new head, frozen backbone, then one stage unfrozen. */
+/** Fine-tuning the shipped zoo model on new classes: new head, frozen backbone, then one stage unfrozen. */
 public class FineTuningTest {
 
     private static final List<String> CLASSES = List.of("circle", "cross", "stripes");
@@ -66,7 +66,6 @@ public class FineTuningTest {
                 .optArtifactId("dla_l")
                 .optFilter("layers", "20")
                 .optFilter("dataset", "fashion_mnist")
-                .optArgument("pretrained", "false")
                 .build();
         try (ZooModel<Image, Classifications> zoo = criteria.loadModel()) {
             DlaResNet net = (DlaResNet) zoo.getBlock();
@@ -75,8 +74,8 @@ public class FineTuningTest {
             net.freezeBackbone(true);
             Map<String, float[]> before = snapshot(net);
 
-            List<Float> losses = train(zoo, data, 8);
-            assertTrue(losses.get(losses.size() - 1) < 0.7f * losses.get(0), "loss falls: " + losses);
+            List<Float> losses = train(zoo, data, 16);
+            assertTrue(losses.get(losses.size() - 1) < 0.6f * losses.get(0), "loss falls: " + losses);
             Map<String, float[]> after = snapshot(net);
             int moved = 0;
             for (Map.Entry<String, float[]> e : before.entrySet()) {
@@ -111,7 +110,7 @@ public class FineTuningTest {
 
     private static List<Float> train(Model model, ImageFolder data, int steps) throws Exception {
         DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(0.01f)).build());
+                .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(1e-3f)).build());
         List<Float> losses = new ArrayList<>();
         try (Trainer trainer = model.newTrainer(config)) {
             trainer.initialize(new Shape(1, 1, 28, 28));

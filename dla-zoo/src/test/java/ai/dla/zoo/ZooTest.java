@@ -66,6 +66,32 @@ public class ZooTest {
     }
 
     @Test
+    public void shippedWeightsLoadOfflineWithTheirMetadataAndChecksum() throws Exception {
+        DlaWeights weights = DlaWeights.DLA_L_20_FASHION_MNIST;
+        Path shipped = Path.of("src/main/resources/ai/dla/zoo/weights", weights.getFileName());
+        assertEquals(DlaModelLoader.sha1(shipped), weights.getSha1());
+        assertEquals(Files.size(shipped), weights.getSize());
+        assertEquals(entry(weights.getModel()).weights(), ZooEntry.Availability.SHIPPED);
+
+        Criteria<Image, Classifications> criteria = Criteria.builder()
+                .setTypes(Image.class, Classifications.class)
+                .optGroupId(DlaModelZoo.GROUP_ID)
+                .optArtifactId("dla_l")
+                .build();
+        try (ZooModel<Image, Classifications> model = criteria.loadModel();
+                Predictor<Image, Classifications> predictor = model.newPredictor()) {
+            assertEquals(model.getProperty("model"), "dla_l-20-fashion_mnist", "no filters: the shipped weights come first");
+            assertEquals(Double.parseDouble(model.getProperty("top1")), weights.getTop1());
+            assertEquals(model.getProperty("parameters"), "409870");
+            assertTrue(model.getProperty("preprocessing").contains("grayscale"), model.getProperty("preprocessing"));
+            assertEquals(model.getProperty("license"), "Apache-2.0");
+            Classifications c = predictor.predict(ImageFactory.getInstance()
+                    .fromFile(Path.of("../samples/fashion_mnist-test0000-ankle_boot.png")));
+            assertEquals(c.best().getClassName(), "Ankle boot");
+        }
+    }
+
+    @Test
     public void untrainedNetworkOfAnyArtifactClassifiesImagesOfAnySize() throws Exception {
         Criteria<Image, Classifications> criteria = Criteria.builder()
                 .setTypes(Image.class, Classifications.class)

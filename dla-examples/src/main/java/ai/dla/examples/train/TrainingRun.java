@@ -27,6 +27,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -131,6 +132,12 @@ public final class TrainingRun {
                             sgd.endStep();
                         }
                         progress.step(fit);
+                    }
+                    if (!Double.isFinite(fit.loss())) {
+                        throw new IllegalStateException(String.format(Locale.ROOT,
+                                "training diverged in epoch %d: the training loss is %s. The last whole"
+                                        + " checkpoint is in %s; lower the learning rate (--lr) and start again",
+                                epoch + 1, fit.loss(), outputDir.resolve(Checkpoint.DIRECTORY)));
                     }
                     double trainSeconds = (System.nanoTime() - begin) / 1e9;
                     Score eval = evaluate(trainer, test);
