@@ -76,37 +76,38 @@ public final class TrainCommand implements Command {
     }
 
     private static Recipe recipe(Args args, DatasetProfile dataset) throws UsageException {
-        Recipe r = Recipe.published(dataset);
+        Recipe published = Recipe.published(dataset);
+        Recipe.Builder r = published.toBuilder();
         try {
             if (args.has("epochs")) {
-                r = r.withEpochs(args.integer("epochs", 0));
+                r.setEpochs(args.integer("epochs", 0));
             }
             if (args.has("batch-size")) {
-                r = r.withBatchSize(args.integer("batch-size", 0));
+                r.setBatchSize(args.integer("batch-size", 0));
             }
             if (args.has("lr")) {
-                r = r.withLearningRate(number(args, "lr"));
+                r.setLearningRate(number(args, "lr"));
             }
             if (args.has("schedule") || args.has("milestones")) {
-                Schedule schedule = Schedule.fromId(args.get("schedule", r.schedule().getId()));
-                r = r.withSchedule(schedule, args.has("milestones") ? milestones(args) : r.milestones());
+                Schedule schedule = Schedule.fromId(args.get("schedule", published.schedule().getId()));
+                r.setSchedule(schedule, args.has("milestones") ? milestones(args) : published.milestones());
             }
             if (args.has("warmup-epochs")) {
-                r = r.withWarmupEpochs(args.integer("warmup-epochs", 0));
+                r.setWarmupEpochs(args.integer("warmup-epochs", 0));
             }
             if (args.has("weight-decay")) {
-                r = r.withWeightDecay(number(args, "weight-decay"));
+                r.setWeightDecay(number(args, "weight-decay"));
             }
             if (args.has("drop-path")) {
-                r = r.withDropPath(number(args, "drop-path"));
+                r.setDropPath(number(args, "drop-path"));
             }
             if (args.has("pad")) {
-                r = r.withPad(args.integer("pad", 0));
+                r.setPad(args.integer("pad", 0));
             }
+            return r.build();
         } catch (IllegalArgumentException e) {
             throw new UsageException("dla train: " + e.getMessage());
         }
-        return r;
     }
 
     private static List<Integer> milestones(Args args) throws UsageException {

@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * The hyper-parameters of a training run. {@link #published} gives the paper's recipes (spec
- * section 6) for CIFAR and ImageNet, and this project's for Fashion-MNIST; the {@code with}
- * methods override one setting each.
+ * section 6) for CIFAR and ImageNet, and this project's for Fashion-MNIST; {@link #toBuilder()}
+ * changes some of its settings.
  *
  * @param epochs the number of epochs
  * @param batchSize the total batch size (split over the devices)
@@ -83,97 +83,149 @@ public record Recipe(int epochs, int batchSize, float learningRate, Schedule sch
     }
 
     /**
-     * Returns this recipe with another number of epochs.
+     * Returns a builder holding this recipe, to change some of its settings.
      *
-     * @param value the epochs
-     * @return the new recipe
+     * @return a new builder
      */
-    public Recipe withEpochs(int value) {
-        return new Recipe(value, batchSize, learningRate, schedule, milestones, factor,
-                Math.min(warmupEpochs, value - 1), weightDecay, momentum, dropPath, pad);
-    }
-
-    /**
-     * Returns this recipe with another batch size.
-     *
-     * @param value the batch size
-     * @return the new recipe
-     */
-    public Recipe withBatchSize(int value) {
-        return new Recipe(epochs, value, learningRate, schedule, milestones, factor, warmupEpochs,
-                weightDecay, momentum, dropPath, pad);
-    }
-
-    /**
-     * Returns this recipe with another base learning rate.
-     *
-     * @param value the learning rate
-     * @return the new recipe
-     */
-    public Recipe withLearningRate(float value) {
-        return new Recipe(epochs, batchSize, value, schedule, milestones, factor, warmupEpochs,
-                weightDecay, momentum, dropPath, pad);
-    }
-
-    /**
-     * Returns this recipe with another schedule; a step schedule keeps this recipe's milestones.
-     *
-     * @param value the schedule
-     * @param newMilestones the milestones for a step schedule (ignored by cosine)
-     * @return the new recipe
-     */
-    public Recipe withSchedule(Schedule value, List<Integer> newMilestones) {
-        return new Recipe(epochs, batchSize, learningRate, value, newMilestones, factor, warmupEpochs,
-                weightDecay, momentum, dropPath, pad);
-    }
-
-    /**
-     * Returns this recipe with another number of warm-up epochs.
-     *
-     * @param value the warm-up epochs
-     * @return the new recipe
-     */
-    public Recipe withWarmupEpochs(int value) {
-        return new Recipe(epochs, batchSize, learningRate, schedule, milestones, factor, value,
-                weightDecay, momentum, dropPath, pad);
-    }
-
-    /**
-     * Returns this recipe with another weight decay.
-     *
-     * @param value the weight decay
-     * @return the new recipe
-     */
-    public Recipe withWeightDecay(float value) {
-        return new Recipe(epochs, batchSize, learningRate, schedule, milestones, factor, warmupEpochs,
-                value, momentum, dropPath, pad);
-    }
-
-    /**
-     * Returns this recipe with another DropPath rate.
-     *
-     * @param value the rate
-     * @return the new recipe
-     */
-    public Recipe withDropPath(float value) {
-        return new Recipe(epochs, batchSize, learningRate, schedule, milestones, factor, warmupEpochs,
-                weightDecay, momentum, value, pad);
-    }
-
-    /**
-     * Returns this recipe with another crop padding.
-     *
-     * @param value the padding, 0 for no random crop
-     * @return the new recipe
-     */
-    public Recipe withPad(int value) {
-        return new Recipe(epochs, batchSize, learningRate, schedule, milestones, factor, warmupEpochs,
-                weightDecay, momentum, dropPath, value);
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     private static void require(boolean condition, String message) {
         if (!condition) {
             throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** Changes settings of a recipe; {@link #build()} checks them. */
+    public static final class Builder {
+
+        private int epochs;
+        private int batchSize;
+        private float learningRate;
+        private Schedule schedule;
+        private List<Integer> milestones;
+        private final float factor;
+        private int warmupEpochs;
+        private float weightDecay;
+        private final float momentum;
+        private float dropPath;
+        private int pad;
+
+        private Builder(Recipe r) {
+            epochs = r.epochs;
+            batchSize = r.batchSize;
+            learningRate = r.learningRate;
+            schedule = r.schedule;
+            milestones = r.milestones;
+            factor = r.factor;
+            warmupEpochs = r.warmupEpochs;
+            weightDecay = r.weightDecay;
+            momentum = r.momentum;
+            dropPath = r.dropPath;
+            pad = r.pad;
+        }
+
+        /**
+         * Sets the number of epochs; the warm-up shrinks to fit if needed.
+         *
+         * @param value the epochs
+         * @return this builder
+         */
+        public Builder setEpochs(int value) {
+            epochs = value;
+            warmupEpochs = Math.min(warmupEpochs, Math.max(0, value - 1));
+            return this;
+        }
+
+        /**
+         * Sets the total batch size.
+         *
+         * @param value the batch size
+         * @return this builder
+         */
+        public Builder setBatchSize(int value) {
+            batchSize = value;
+            return this;
+        }
+
+        /**
+         * Sets the base learning rate.
+         *
+         * @param value the learning rate
+         * @return this builder
+         */
+        public Builder setLearningRate(float value) {
+            learningRate = value;
+            return this;
+        }
+
+        /**
+         * Sets the schedule and, for a step schedule, its milestones.
+         *
+         * @param value the schedule
+         * @param newMilestones the epochs at which a step schedule multiplies the rate (ignored by cosine)
+         * @return this builder
+         */
+        public Builder setSchedule(Schedule value, List<Integer> newMilestones) {
+            schedule = value;
+            milestones = newMilestones;
+            return this;
+        }
+
+        /**
+         * Sets the number of warm-up epochs.
+         *
+         * @param value the warm-up epochs
+         * @return this builder
+         */
+        public Builder setWarmupEpochs(int value) {
+            warmupEpochs = value;
+            return this;
+        }
+
+        /**
+         * Sets the weight decay.
+         *
+         * @param value the weight decay
+         * @return this builder
+         */
+        public Builder setWeightDecay(float value) {
+            weightDecay = value;
+            return this;
+        }
+
+        /**
+         * Sets the DropPath rate of the deepest block.
+         *
+         * @param value the rate
+         * @return this builder
+         */
+        public Builder setDropPath(float value) {
+            dropPath = value;
+            return this;
+        }
+
+        /**
+         * Sets the zero padding of the random crop.
+         *
+         * @param value the padding, 0 for no random crop
+         * @return this builder
+         */
+        public Builder setPad(int value) {
+            pad = value;
+            return this;
+        }
+
+        /**
+         * Builds the recipe.
+         *
+         * @return the recipe
+         * @throws IllegalArgumentException naming the first setting out of range
+         */
+        public Recipe build() {
+            return new Recipe(epochs, batchSize, learningRate, schedule, milestones, factor, warmupEpochs,
+                    weightDecay, momentum, dropPath, pad);
         }
     }
 }

@@ -47,7 +47,7 @@ public class RecipeTest {
 
     @Test
     public void cosineScheduleFallsFromTheBaseRateToZero() {
-        Recipe cosine = Recipe.published(DatasetProfile.CIFAR10).withSchedule(Schedule.COSINE, List.of());
+        Recipe cosine = Recipe.published(DatasetProfile.CIFAR10).toBuilder().setSchedule(Schedule.COSINE, List.of()).build();
         assertEquals(cosine.learningRateAt(0, STEPS), 0.1f, 1e-7);
         assertEquals(cosine.learningRateAt(90 * STEPS, STEPS), 0.05f, 1e-6);
         assertEquals(cosine.learningRateAt(180 * STEPS, STEPS), 0f, 1e-7);
@@ -56,9 +56,9 @@ public class RecipeTest {
     @Test
     public void badSettingsAreRefusedWithTheirValue() {
         Recipe r = Recipe.published(DatasetProfile.FASHION_MNIST);
-        assertEquals(expectThrows(IllegalArgumentException.class, () -> r.withEpochs(0)).getMessage(),
+        assertEquals(expectThrows(IllegalArgumentException.class, () -> r.toBuilder().setEpochs(0).build()).getMessage(),
                 "epochs must be positive, got 0");
-        assertEquals(expectThrows(IllegalArgumentException.class, () -> r.withDropPath(1.5f)).getMessage(),
+        assertEquals(expectThrows(IllegalArgumentException.class, () -> r.toBuilder().setDropPath(1.5f).build()).getMessage(),
                 "DropPath rate must be in [0, 1), got 1.5");
     }
 

@@ -59,11 +59,12 @@ public class TrainingRunTest {
         Path data = generate(name.dataset(), Files.createTempDirectory("dla-data"));
         Path out = Files.createTempDirectory("dla-run");
         boolean imageNet = name.dataset() == DatasetProfile.IMAGENET;
-        Recipe recipe = Recipe.published(name.dataset())
-                .withEpochs(imageNet ? 3 : 4)
-                .withBatchSize(imageNet ? 4 : 32)
-                .withWarmupEpochs(0)
-                .withLearningRate(0.02f);
+        Recipe recipe = Recipe.published(name.dataset()).toBuilder()
+                .setEpochs(imageNet ? 3 : 4)
+                .setBatchSize(imageNet ? 4 : 32)
+                .setWarmupEpochs(0)
+                .setLearningRate(0.02f)
+                .build();
         List<EpochMetrics> rows = new TrainingRun(new TrainingJob(name, recipe, data, out, 7, -1, 0, false), QUIET).run();
 
         assertEquals(rows.size(), recipe.epochs());
@@ -116,13 +117,13 @@ public class TrainingRunTest {
     public void resumedRunEqualsTheUninterruptedOne() throws Exception {
         ModelName name = ModelName.parse("dla_l-20-cifar10");
         Path data = LearnableFiles.cifar10(Files.createTempDirectory("dla-data"), 16, 16);
-        Recipe twoEpochs = Recipe.published(name.dataset()).withEpochs(2).withBatchSize(16).withLearningRate(0.02f)
-                .withSchedule(Schedule.STEP, List.of(1));
+        Recipe twoEpochs = Recipe.published(name.dataset()).toBuilder().setEpochs(2).setBatchSize(16)
+                .setLearningRate(0.02f).setSchedule(Schedule.STEP, List.of(1)).build();
         Path whole = Files.createTempDirectory("dla-whole");
         new TrainingRun(new TrainingJob(name, twoEpochs, data, whole, 3, -1, 0, false), QUIET).run();
 
         Path split = Files.createTempDirectory("dla-split");
-        new TrainingRun(new TrainingJob(name, twoEpochs.withEpochs(1), data, split, 3, -1, 0, false), QUIET).run();
+        new TrainingRun(new TrainingJob(name, twoEpochs.toBuilder().setEpochs(1).build(), data, split, 3, -1, 0, false), QUIET).run();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         List<EpochMetrics> rows = new TrainingRun(
                 new TrainingJob(name, twoEpochs, data, split, 3, -1, 0, true),
