@@ -85,13 +85,7 @@ public final class ModelDirectory {
      */
     public static ZooModel<NDList, NDList> loadTensors(Path dir, Map<String, Object> arguments)
             throws IOException, ModelException {
-        check(dir);
-        return Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optModelPath(dir)
-                .optArguments(arguments)
-                .build()
-                .loadModel();
+        return criteria(dir, NDList.class, NDList.class).optArguments(arguments).build().loadModel();
     }
 
     /**

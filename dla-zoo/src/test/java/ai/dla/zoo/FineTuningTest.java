@@ -7,6 +7,7 @@ import static org.testng.Assert.assertTrue;
 import ai.dla.nn.ParameterPaths;
 import ai.dla.resnet.DatasetProfile;
 import ai.dla.resnet.DlaResNet;
+import ai.dla.resnet.ModelName;
 
 import ai.djl.Model;
 import ai.djl.basicdataset.cv.classification.ImageFolder;
@@ -60,13 +61,8 @@ public class FineTuningTest {
         data.prepare();
         assertEquals(data.getSynset(), CLASSES);
 
-        Criteria<Image, Classifications> criteria = Criteria.builder()
-                .setTypes(Image.class, Classifications.class)
-                .optGroupId(DlaModelZoo.GROUP_ID)
-                .optArtifactId("dla_l")
-                .optFilter("layers", "20")
-                .optFilter("dataset", "fashion_mnist")
-                .build();
+        Criteria<Image, Classifications> criteria = DlaModelZoo.criteria(
+                ModelName.parse("dla_l-20-fashion_mnist"), Image.class, Classifications.class).build();
         try (ZooModel<Image, Classifications> zoo = criteria.loadModel()) {
             DlaResNet net = (DlaResNet) zoo.getBlock();
             net.replaceHead(CLASSES.size());

@@ -232,13 +232,7 @@ public class ZooTest {
     }
 
     private static float[] load(ModelName name, NDArray x) throws Exception {
-        Criteria<NDList, NDList> criteria = Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optGroupId(DlaModelZoo.GROUP_ID)
-                .optArtifactId(name.variant().getId())
-                .optFilter("layers", String.valueOf(name.depth()))
-                .optFilter("dataset", name.dataset().getId())
-                .build();
+        Criteria<NDList, NDList> criteria = DlaModelZoo.criteria(name, NDList.class, NDList.class).build();
         try (ZooModel<NDList, NDList> model = criteria.loadModel();
                 Predictor<NDList, NDList> predictor = model.newPredictor()) {
             return predictor.predict(new NDList(x)).head().toFloatArray();

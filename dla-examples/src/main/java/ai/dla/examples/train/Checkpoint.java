@@ -46,29 +46,32 @@ record Checkpoint(Path dir, ModelName model, int epochs, int step, int seed, dou
 
     /**
      * Writes a checkpoint of the run into {@code outputDir/checkpoint}, replacing the previous one
-     * atomically.
+     * atomically; the step count comes from the optimizer.
      *
      * @param outputDir the run's output directory
      * @param model the model being trained
+     * @param name the model name
      * @param optimizer the optimizer
-     * @param state the counters to record ({@code dir} is ignored)
+     * @param epochs the completed epochs
+     * @param seed the run's seed
+     * @param bestTop1 the best test top-1 so far
      * @throws IOException if the checkpoint cannot be written
      */
-    static void write(Path outputDir, Model model, ResumableSgd optimizer, Checkpoint state)
-            throws IOException {
+    static void write(Path outputDir, Model model, ModelName name, ResumableSgd optimizer, int epochs, int seed,
+            double bestTop1) throws IOException {
         AtomicDirectory.replace(outputDir.resolve(DIRECTORY), dir -> {
-            ModelDirectory.write(dir, model, state.model(), Map.of());
+            ModelDirectory.write(dir, model, name, Map.of());
             try (NDManager manager = NDManager.newBaseManager(Device.cpu());
                     OutputStream os = Files.newOutputStream(dir.resolve(OPTIMIZER))) {
                 NDList buffers = optimizer.saveState(model.getBlock().getParameters(), manager);
                 buffers.encode(os, NDList.Encoding.NPZ);
             }
             Properties p = new Properties();
-            p.setProperty("model", state.model().toString());
-            p.setProperty("epochs", String.valueOf(state.epochs()));
-            p.setProperty("step", String.valueOf(state.step()));
-            p.setProperty("seed", String.valueOf(state.seed()));
-            p.setProperty("bestTop1", String.valueOf(state.bestTop1()));
+            p.setProperty("model", name.toString());
+            p.setProperty("epochs", String.valueOf(epochs));
+            p.setProperty("step", String.valueOf(optimizer.getStep()));
+            p.setProperty("seed", String.valueOf(seed));
+            p.setProperty("bestTop1", String.valueOf(bestTop1));
             try (Writer w = Files.newBufferedWriter(dir.resolve(STATE), StandardCharsets.UTF_8)) {
                 p.store(w, "DLA training checkpoint: resume with dla train --resume");
             }

@@ -150,8 +150,7 @@ public final class TrainingRun {
                         best = row.testTop1();
                         AtomicDirectory.replace(outputDir.resolve(BEST), dir -> writeModel(dir, model, row));
                     }
-                    Checkpoint.write(outputDir, model, sgd,
-                            new Checkpoint(null, job.model(), epoch + 1, sgd.getStep(), seed, best));
+                    Checkpoint.write(outputDir, model, job.model(), sgd, epoch + 1, seed, best);
                 }
                 List<EpochMetrics> rows = log.rows();
                 if (!rows.isEmpty()) {
