@@ -3,6 +3,7 @@ package ai.dla.attention;
 import ai.dla.nn.Init;
 import ai.dla.nn.Layers;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -14,6 +15,7 @@ import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 
 /**
  * What both attention forms own: the query and key maps (ECA-style 1-D convolutions over the
@@ -127,6 +129,44 @@ public abstract class ProjectedAttention extends AbstractBlock {
     protected NDArray value(ParameterStore ps, NDArray x, boolean training) {
         NDArray weight = ps.getValue(wv, x.getDevice(), training);
         return Conv2d.conv2d(x, weight, null, ONE_2D, ONE_2D, ONE_2D, channels).head();
+    }
+
+    /**
+     * Returns Wv, the weight of the value map, as one 3×3 kernel per head and channel.
+     *
+     * @param ps the parameter store
+     * @param manager the batch's manager, which owns the returned view
+     * @param training whether this is a training pass
+     * @return Wv viewed as [C / 32, 32, 3, 3]
+     */
+    protected NDArray valueKernels(ParameterStore ps, NDManager manager, boolean training) {
+        NDArray kernels = ps.getValue(wv, manager.getDevice(), training).reshape(heads, HEAD_WIDTH, 3, 3);
+        kernels.attach(manager); // a view of the parameter: the batch owns it, not the parameters' manager
+        return kernels;
+    }
+
+    /**
+     * Returns the output BatchNorm's inference map {@code y = scale ⊙ x + shift}, from its running
+     * statistics: scale = γ / sqrt(var + ε) and shift = β − mean ⊙ scale.
+     *
+     * @param ps the parameter store
+     * @param manager the batch's manager, which owns the results
+     * @return {@code NDList(scale, shift)}, each [C]
+     */
+    protected NDList inferenceAffine(ParameterStore ps, NDManager manager) {
+        Device device = manager.getDevice();
+        PairList<String, Parameter> p = bn.getParameters();
+        NDArray scale =
+                manager.create(Layers.BN_EPSILON)
+                        .add(ps.getValue(p.get("runningVar"), device, false))
+                        .sqrt()
+                        .pow(-1)
+                        .muli(ps.getValue(p.get("gamma"), device, false));
+        NDArray shift =
+                scale.mul(ps.getValue(p.get("runningMean"), device, false))
+                        .negi()
+                        .addi(ps.getValue(p.get("beta"), device, false));
+        return new NDList(scale, shift);
     }
 
     /**

@@ -16,7 +16,8 @@ public final class Dla {
 
     private static final List<Command> COMMANDS =
             List.of(new SummaryCommand(), new ModelsCommand(), new PredictCommand(), new EvalCommand(),
-                    new TrainCommand(), new ImportCommand(), new PublishCommand(), new InferCommand());
+                    new TrainCommand(), new ImportCommand(), new PublishCommand(), new InferCommand(),
+                    new BenchCommand());
 
     private Dla() {}
 

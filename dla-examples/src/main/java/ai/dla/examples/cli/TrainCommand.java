@@ -1,5 +1,6 @@
 package ai.dla.examples.cli;
 
+import ai.dla.examples.train.NativeMemory;
 import ai.dla.examples.train.Recipe;
 import ai.dla.examples.train.Schedule;
 import ai.dla.examples.train.TrainingJob;
@@ -45,6 +46,7 @@ public final class TrainCommand implements Command {
         Recipe recipe = recipe(args, model.dataset());
         Path dataDir = args.has("data-dir") ? Path.of(args.get("data-dir", null)) : null;
         Path outputDir = Path.of(args.get("output-dir", "runs/" + model));
+        NativeMemory.keepFreedMemory();
         TrainingJob job = new TrainingJob(model, recipe, dataDir, outputDir, args.integer("seed", 42),
                 args.integer("max-batches", -1), args.integer("gpus", 0), args.has("resume"));
         out.println("recipe: " + recipe);

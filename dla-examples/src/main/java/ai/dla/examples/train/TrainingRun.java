@@ -187,8 +187,12 @@ public final class TrainingRun {
     /**
      * One SGD step on a batch split over the trainer's devices. Each device's mean loss is weighted
      * by its share of the batch, so the summed gradient is the gradient of the batch mean.
+     *
+     * @param trainer the trainer, with its optimizer
+     * @param batch the batch
+     * @param fit where the step's loss and top-1 hits are added
      */
-    private static void trainStep(Trainer trainer, Batch batch, Score fit) {
+    public static void trainStep(Trainer trainer, Batch batch, Score fit) {
         Batch[] splits = batch.split(trainer.getDevices(), false);
         long total = batch.getSize();
         try (GradientCollector collector = trainer.newGradientCollector()) {

@@ -24,6 +24,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -207,6 +210,65 @@ public class DlaCommandLineTest {
             }
         }
         throw new IllegalArgumentException("No golden array " + name);
+    }
+
+    @Test
+    public void benchTimesDlaAgainstTheSameDepthResNetInOneProcess() {
+        Result r = run("bench", "--model", MODEL, "--batch", "4", "--steps", "3", "--warmup", "1", "--compare", "resnet",
+                "--threads", "2");
+        assertEquals(r.status, 0, r.err);
+        assertTrue(r.out.contains("batch 4 of 3x32x32") && r.out.contains("2 PyTorch thread(s)"), r.out);
+        for (String mode : List.of("infer", "train")) {
+            double[] dla = benchRow(r.out, mode, MODEL);
+            double[] plain = benchRow(r.out, mode, "resnet-20-cifar10");
+            for (double[] row : List.of(dla, plain)) {
+                assertTrue(row[2] <= row[1] && row[1] <= row[3], "min <= median <= max: " + r.out);
+                assertEquals(row[0], 4 * 1000 / row[1], 0.01 * row[0], "img/s is the batch over the median step");
+            }
+            Matcher ratio = Pattern.compile(mode + " +time ratio " + MODEL + " / resnet-20-cifar10: ([0-9.]+)").matcher(r.out);
+            assertTrue(ratio.find(), r.out);
+            assertEquals(Double.parseDouble(ratio.group(1)), dla[1] / plain[1], 0.006, r.out);
+        }
+        Matcher peak = Pattern.compile("peak resident memory: (\\d+) MiB").matcher(r.out);
+        assertTrue(peak.find() && Long.parseLong(peak.group(1)) > 100, r.out);
+    }
+
+    /** Parses a bench row: img/s, median, min and max ms. */
+    private static double[] benchRow(String out, String mode, String model) {
+        Matcher m = Pattern.compile("(?m)^" + mode + " +" + model + " +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+)$").matcher(out);
+        assertTrue(m.find(), "no " + mode + " row for " + model + " in\n" + out);
+        return new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)),
+            Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4))};
+    }
+
+    @Test
+    public void benchProfileWritesAPyTorchTrace() throws IOException {
+        Path trace = work.resolve("trace.json");
+        Result r = run("bench", "--model", MODEL, "--mode", "infer", "--batch", "2", "--steps", "1", "--warmup", "0",
+                "--profile", trace.toString());
+        assertEquals(r.status, 0, r.err);
+        String json = Files.readString(trace);
+        assertTrue(json.contains("\"aten::mkldnn_convolution\"") || json.contains("\"aten::convolution\""), json.substring(0, 200));
+    }
+
+    @Test
+    public void benchRefusesBadFlags() {
+        Map<List<String>, String> cases = Map.of(
+                List.of("--mode", "fast"), "--mode takes train, infer or both",
+                List.of("--compare", "vgg"), "--compare takes resnet",
+                List.of("--batch", "0"), "--batch takes a positive number",
+                List.of("--steps", "x"), "--steps takes a whole number",
+                List.of("--profile", "p.json"), "--profile records one measurement");
+        cases.forEach((flags, message) -> {
+            List<String> args = new ArrayList<>(List.of("bench", "--model", MODEL));
+            args.addAll(flags);
+            Result r = run(args.toArray(String[]::new));
+            assertEquals(r.status, 2, flags + ": " + r.err);
+            assertTrue(r.err.contains(message) && r.err.contains("usage: dla bench"), r.err);
+        });
+        Result r = run("bench", "--model", "resnet-20-cifar10", "--compare", "resnet");
+        assertEquals(r.status, 2);
+        assertTrue(r.err.contains("already the plain ResNet"), r.err);
     }
 
     private static void assertClose(NDArray ours, NDArray ref) {

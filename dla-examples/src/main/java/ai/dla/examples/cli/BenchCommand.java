@@ -1,0 +1,153 @@
+package ai.dla.examples.cli;
+
+import ai.dla.examples.bench.Benchmark;
+import ai.dla.examples.bench.ResidentMemory;
+import ai.dla.examples.bench.StepTimes;
+import ai.dla.examples.train.Devices;
+import ai.dla.examples.train.NativeMemory;
+import ai.dla.resnet.ContextMode;
+import ai.dla.resnet.ModelName;
+import ai.dla.resnet.Variant;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code dla bench}: images per second and milliseconds per step of a network's inference and
+ * training on synthetic batches, its peak resident memory, and with {@code --compare resnet} the
+ * same for the plain ResNet of the same depth, measured in the same process.
+ */
+public final class BenchCommand implements Command {
+
+    private static final int IMAGENET_BATCH = 16;
+    private static final int SMALL_IMAGE_BATCH = 128;
+    private static final int SMALL_IMAGE = 64;
+
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String usage() {
+        return "--model NAME [--dataset D] [--mode train|infer|both] [--batch B] [--steps N] [--warmup W]"
+                + " [--threads T] [--compare resnet] [--context per-sample|sample-zero] [--gpus 0|1]"
+                + " [--memory-every K] [--profile FILE.json]";
+    }
+
+    @Override
+    public String description() {
+        return "time inference and training steps (img/s, ms/step, peak memory), optionally against ResNet";
+    }
+
+    @Override
+    public void run(String[] argv, PrintStream out) throws Exception {
+        Args args = Args.parse(name(), argv, Set.of("model", "dataset", "mode", "batch", "steps", "warmup",
+                "threads", "compare", "context", "gpus", "memory-every", "profile"), Set.of());
+        ModelName model = TrainCommand.modelName(args);
+        List<String> modes = modes(args.get("mode", "both"));
+        int batch = positive(args, "batch",
+                model.dataset().getImageSize() > SMALL_IMAGE ? IMAGENET_BATCH : SMALL_IMAGE_BATCH);
+        int steps = positive(args, "steps", 20);
+        int warmup = args.integer("warmup", 3);
+        int memoryEvery = args.integer("memory-every", 0);
+        if (warmup < 0 || memoryEvery < 0) {
+            throw new UsageException("dla bench: --warmup and --memory-every take a number of steps, 0 or more");
+        }
+        List<ModelName> models = new ArrayList<>(List.of(model));
+        if (args.has("compare")) {
+            models.add(plain(model, args.get("compare", null)));
+        }
+        ContextMode context = ContextMode.fromId(args.get("context", ContextMode.PER_SAMPLE.getId()));
+        int gpus = args.integer("gpus", 0);
+        if (gpus > 1) {
+            throw new UsageException("dla bench: --gpus takes 0 (the CPU) or 1; it times one device");
+        }
+        Path profile = args.has("profile") ? args.path("profile") : null;
+        if (profile != null && (modes.size() > 1 || models.size() > 1)) {
+            throw new UsageException("dla bench: --profile records one measurement: give one --mode and no --compare");
+        }
+        Device device = Devices.of(gpus)[0];
+        boolean keepFreed = NativeMemory.keepFreedMemory();
+        Engine.getInstance();
+        if (args.has("threads")) {
+            JniUtils.setNumThreads(positive(args, "threads", 1));
+        }
+        out.printf(Locale.ROOT, "dla bench: batch %d of %dx%dx%d, %s, %d PyTorch thread(s), %d warm-up + %d timed steps"
+                        + ", context %s, %s%n", batch, model.dataset().getChannels(), model.dataset().getImageSize(),
+                model.dataset().getImageSize(), device, JniUtils.getNumThreads(), warmup, steps, context.getId(),
+                keepFreed ? "freed native memory kept for reuse" : "default native allocator");
+        out.printf(Locale.ROOT, "%-6s %-24s %10s %10s %10s %10s%n", "mode", "model", "img/s", "median ms", "min ms",
+                "max ms");
+        for (String mode : modes) {
+            List<StepTimes> results = new ArrayList<>();
+            for (ModelName m : models) {
+                try (Benchmark bench = new Benchmark(m, context, device, batch)) {
+                    if (profile != null) {
+                        JniUtils.startProfile(false, true, false);
+                    }
+                    StepTimes times = "infer".equals(mode)
+                            ? bench.infer(warmup, steps)
+                            : bench.train(warmup, steps, done -> {
+                                if (memoryEvery > 0 && done % memoryEvery == 0) {
+                                    out.printf(Locale.ROOT, "  step %d: resident memory %s%n", done,
+                                            ResidentMemory.format(ResidentMemory.current()));
+                                }
+                            });
+                    if (profile != null) {
+                        JniUtils.stopProfile(profile.toAbsolutePath().toString());
+                    }
+                    out.printf(Locale.ROOT, "%-6s %-24s %10.1f %10.2f %10.2f %10.2f%n", mode, m,
+                            times.imagesPerSecond(), times.medianMillis(), times.minMillis(), times.maxMillis());
+                    results.add(times);
+                }
+            }
+            if (results.size() == 2) {
+                out.printf(Locale.ROOT, "%-6s time ratio %s / %s: %.2f%n", mode, models.get(0), models.get(1),
+                        results.get(0).medianMillis() / results.get(1).medianMillis());
+            }
+        }
+        out.println("peak resident memory: " + ResidentMemory.format(ResidentMemory.peak()));
+        if (profile != null) {
+            out.println("wrote the PyTorch profile (Chrome trace) of the timed steps to " + profile.toAbsolutePath());
+        }
+    }
+
+    private static List<String> modes(String mode) throws UsageException {
+        switch (mode) {
+            case "both":
+                return List.of("infer", "train");
+            case "infer":
+            case "train":
+                return List.of(mode);
+            default:
+                throw new UsageException("dla bench: --mode takes train, infer or both, got '" + mode + "'");
+        }
+    }
+
+    private static ModelName plain(ModelName model, String compare) throws UsageException {
+        if (!Variant.RESNET.getId().equals(compare)) {
+            throw new UsageException("dla bench: --compare takes resnet, got '" + compare + "'");
+        }
+        if (model.variant() == Variant.RESNET) {
+            throw new UsageException("dla bench: --model " + model + " is already the plain ResNet; drop --compare");
+        }
+        return new ModelName(Variant.RESNET, model.depth(), model.dataset());
+    }
+
+    private static int positive(Args args, String flag, int fallback) throws UsageException {
+        int value = args.integer(flag, fallback);
+        if (value < 1) {
+            throw new UsageException("dla bench: --" + flag + " takes a positive number, got " + value);
+        }
+        return value;
+    }
+}
