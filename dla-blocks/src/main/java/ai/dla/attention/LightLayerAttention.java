@@ -80,12 +80,8 @@ public final class LightLayerAttention extends ProjectedAttention {
         long batch = s.get(0);
 
         NDArray qk = queryKey(ps, gap, training);
-        NDArray scores =
-                qk.get(":, 0, :")
-                        .mul(qk.get(":, 1, :"))
-                        .reshape(batch, heads, HEAD_WIDTH)
-                        .sum(new int[] {2})
-                        .muli(1.0 / Math.sqrt(HEAD_WIDTH));
+        NDArray products = qk.get(":, 0, :").mul(qk.get(":, 1, :")).reshape(batch, heads, HEAD_WIDTH);
+        NDArray scores = scaleScores(products.sum(new int[] {2}));
         NDArray valueKernel =
                 Activation.sigmoid(scores)
                         .reshape(batch, heads, 1, 1, 1)

@@ -2,6 +2,7 @@ package ai.dla.attention;
 
 import ai.dla.nn.Init;
 import ai.dla.nn.Layers;
+import ai.dla.nn.Ops;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -129,6 +130,16 @@ public abstract class ProjectedAttention extends AbstractBlock {
     protected NDArray value(ParameterStore ps, NDArray x, boolean training) {
         NDArray weight = ps.getValue(wv, x.getDevice(), training);
         return Conv2d.conv2d(x, weight, null, ONE_2D, ONE_2D, ONE_2D, channels).head();
+    }
+
+    /**
+     * Divides summed head products by sqrt(32), the head width.
+     *
+     * @param products Q·K summed over each head
+     * @return the scaled scores
+     */
+    protected static NDArray scaleScores(NDArray products) {
+        return Ops.scale(products, (float) (1 / Math.sqrt(HEAD_WIDTH)));
     }
 
     /**

@@ -65,10 +65,10 @@ public final class TokenLayerAttention extends ProjectedAttention {
         long tokens = keys.getShape().get(1);
 
         NDArray scores =
-                keys.reshape(batch, tokens, heads, HEAD_WIDTH)
-                        .mul(q.reshape(batch, 1, heads, HEAD_WIDTH))
-                        .sum(new int[] {3})
-                        .mul(1.0 / Math.sqrt(HEAD_WIDTH));
+                scaleScores(
+                        keys.reshape(batch, tokens, heads, HEAD_WIDTH)
+                                .mul(q.reshape(batch, 1, heads, HEAD_WIDTH))
+                                .sum(new int[] {3}));
         NDArray weights = scores.softmax(1).reshape(batch, tokens, heads, 1, 1, 1);
         NDArray out =
                 values.reshape(batch, tokens, heads, HEAD_WIDTH, s.get(2), s.get(3))

@@ -19,6 +19,23 @@ public final class Ops {
     public static NDArray gap(NDArray x) {
         Shape s = x.getShape();
         int rank = s.dimension();
-        return x.sum(new int[] {rank - 2, rank - 1}).muli(1f / (s.get(rank - 2) * s.get(rank - 1)));
+        return scale(x.sum(new int[] {rank - 2, rank - 1}), 1f / (s.get(rank - 2) * s.get(rank - 1)));
+    }
+
+    /**
+     * Multiplies by a constant, held in an array of the operand's manager.
+     *
+     * <p>Use this, not {@code NDArray.mul(Number)}, wherever the result takes part in a backward
+     * pass. DJL 0.25 wraps the number in an array over a direct buffer and closes that array as soon
+     * as the product is computed, but autograd keeps the scalar for the backward pass; once the JVM
+     * has collected the buffer, the backward pass reads freed memory (seen as NaN weights after a
+     * random training step). The array made here lives as long as the operand's manager, the batch.
+     *
+     * @param x the operand
+     * @param factor the constant
+     * @return x · factor
+     */
+    public static NDArray scale(NDArray x, float factor) {
+        return x.mul(x.getManager().create(factor));
     }
 }
