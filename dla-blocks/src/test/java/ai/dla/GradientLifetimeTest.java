@@ -43,7 +43,6 @@ public class GradientLifetimeTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(3);
             DlaResNet net = ModelName.parse(name).builder().build();
-            net.setInitializer(new ai.djl.training.initializer.NormalInitializer(0.1f), Parameter.Type.WEIGHT);
             net.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 32, 32));
             NDArray x = manager.randomNormal(new Shape(2, 3, 32, 32));
             List<float[]> undisturbed = gradients(net, x, false);

@@ -85,14 +85,14 @@ public final class LightLayerAttention extends ProjectedAttention {
         NDArray valueKernel =
                 Activation.sigmoid(scores)
                         .reshape(batch, heads, 1, 1, 1)
-                        .mul(valueKernels(ps, x.getManager(), training))
+                        .mul(valueKernels(ps, x, training))
                         .reshape(batch, channels, 3, 3);
         NDArray lambdaValue = ps.getValue(lambda, x.getDevice(), training);
         if (training) {
             NDArray sum = perSample(x, valueKernel, null).addi(shortcutTerm(o, kernel, lambdaValue, null));
             return bn.forward(ps, new NDList(sum), training, params);
         }
-        NDList affine = inferenceAffine(ps, x.getManager());
+        NDList affine = inferenceAffine(ps, x);
         NDArray scale = affine.get(0);
         NDArray shift = affine.get(1);
         NDArray attended = perSample(x, valueKernel.mul(scale.reshape(channels, 1, 1)), shift.tile(batch));

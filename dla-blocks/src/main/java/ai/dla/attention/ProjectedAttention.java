@@ -146,13 +146,13 @@ public abstract class ProjectedAttention extends AbstractBlock {
      * Returns Wv, the weight of the value map, as one 3×3 kernel per head and channel.
      *
      * @param ps the parameter store
-     * @param manager the batch's manager, which owns the returned view
+     * @param batch an array of the batch, whose device is used and whose manager owns the view
      * @param training whether this is a training pass
      * @return Wv viewed as [C / 32, 32, 3, 3]
      */
-    protected NDArray valueKernels(ParameterStore ps, NDManager manager, boolean training) {
-        NDArray kernels = ps.getValue(wv, manager.getDevice(), training).reshape(heads, HEAD_WIDTH, 3, 3);
-        kernels.attach(manager); // a view of the parameter: the batch owns it, not the parameters' manager
+    protected NDArray valueKernels(ParameterStore ps, NDArray batch, boolean training) {
+        NDArray kernels = ps.getValue(wv, batch.getDevice(), training).reshape(heads, HEAD_WIDTH, 3, 3);
+        kernels.attach(batch.getManager()); // a view of the parameter: the batch owns it, not the parameters' manager
         return kernels;
     }
 
@@ -161,14 +161,16 @@ public abstract class ProjectedAttention extends AbstractBlock {
      * statistics: scale = γ / sqrt(var + ε) and shift = β − mean ⊙ scale.
      *
      * @param ps the parameter store
-     * @param manager the batch's manager, which owns the results
+     * @param batch an array of the batch, whose device is used and whose manager owns the results
      * @return {@code NDList(scale, shift)}, each [C]
      */
-    protected NDList inferenceAffine(ParameterStore ps, NDManager manager) {
-        Device device = manager.getDevice();
+    protected NDList inferenceAffine(ParameterStore ps, NDArray batch) {
+        Device device = batch.getDevice();
         PairList<String, Parameter> p = bn.getParameters();
         NDArray scale =
-                manager.create(Layers.BN_EPSILON)
+                batch.getManager()
+                        .create(Layers.BN_EPSILON)
+                        .toDevice(device, false)
                         .add(ps.getValue(p.get("runningVar"), device, false))
                         .sqrt()
                         .pow(-1)

@@ -36,6 +36,6 @@ public final class Ops {
      * @return x · factor
      */
     public static NDArray scale(NDArray x, float factor) {
-        return x.mul(x.getManager().create(factor));
+        return x.mul(x.getManager().create(factor).toDevice(x.getDevice(), false));
     }
 }

@@ -89,7 +89,7 @@ public final class DlaStage extends ContextStage {
      */
     private NDArray shortcutKernel(ParameterStore ps, NDArray d, boolean training) {
         Shape gate = d.getShape();
-        NDArray centre = d.getManager().create(CENTRE_TAP, new Shape(1, 1, 3, 3));
+        NDArray centre = d.getManager().create(CENTRE_TAP, new Shape(1, 1, 3, 3)).toDevice(d.getDevice(), false);
         NDArray weight =
                 ps.getValue(dw.getParameters().get("weight"), d.getDevice(), training).reshape(gate.get(1), 3, 3);
         weight.attach(d.getManager()); // a view of the parameter: the batch owns it, not the parameters' manager
