@@ -68,7 +68,7 @@ public final class BenchCommand implements Command {
         }
         ContextMode context = ContextMode.fromId(args.get("context", ContextMode.PER_SAMPLE.getId()));
         int gpus = args.integer("gpus", 0);
-        if (gpus > 1) {
+        if (gpus < 0 || gpus > 1) {
             throw new UsageException("dla bench: --gpus takes 0 (the CPU) or 1; it times one device");
         }
         Path profile = args.has("profile") ? args.path("profile") : null;
@@ -77,7 +77,7 @@ public final class BenchCommand implements Command {
         }
         Device device = Devices.of(gpus)[0];
         boolean keepFreed = NativeMemory.keepFreedMemory();
-        Engine.getInstance();
+        Engine.getInstance(); // loads libtorch, which JniUtils calls below
         if (args.has("threads")) {
             JniUtils.setNumThreads(positive(args, "threads", 1));
         }

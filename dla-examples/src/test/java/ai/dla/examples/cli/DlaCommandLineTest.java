@@ -258,7 +258,8 @@ public class DlaCommandLineTest {
                 List.of("--compare", "vgg"), "--compare takes resnet",
                 List.of("--batch", "0"), "--batch takes a positive number",
                 List.of("--steps", "x"), "--steps takes a whole number",
-                List.of("--profile", "p.json"), "--profile records one measurement");
+                List.of("--profile", "p.json"), "--profile records one measurement",
+                List.of("--gpus", "-1"), "--gpus takes 0 (the CPU) or 1");
         cases.forEach((flags, message) -> {
             List<String> args = new ArrayList<>(List.of("bench", "--model", MODEL));
             args.addAll(flags);
