@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -25,20 +24,20 @@ import ai.djl.util.PairList;
  * </pre>
  *
  * <p>Forward input: {@code NDList(x, o)}, {@code NDList(x, o, gap)} or {@code NDList(x, o, gap,
- * kernel)}, with o [B, C, H, W] the previous layer's contribution (the shortcut in MRLA-L), gap =
- * GAP(x) [B, C] when the caller already has it, and kernel [B, C, 3, 3] a per-sample depthwise
- * kernel that o passes through first: DLA-L's updated shortcut õ = K_b * o. Output: {@code
- * NDList(out)} [B, C, H, W].
+ * d, w)}, with o [B, C, H, W] the previous layer's contribution (the shortcut in MRLA-L), gap =
+ * GAP(x) [B, C] when the caller already has it, and d [B, C] and w [C, 1, 3, 3] a gate and a
+ * depthwise kernel that update o first: DLA-L's õ = o ⊙ d + w * o. Output: {@code NDList(out)}
+ * [B, C, H, W], in x's memory layout.
  *
- * <p>Since a and the kernel are constant over H×W, V ⊙ a and λ ⊙ (K_b * o) are computed as
- * depthwise convolutions of x and o with per-sample kernels (a·Wv and λ·K_b): two whole-batch
- * convolutions instead of two convolutions and four elementwise passes. In inference the
- * BatchNorm's affine map is folded into those kernels as well.
+ * <p>λ is folded into d and w, so õ is never written out, and in inference the BatchNorm's affine
+ * map is folded into Wv, d, w and the bias of w's convolution: the branch is two depthwise
+ * convolutions and four elementwise passes. Every operation works in any memory layout; {@link
+ * ai.dla.resnet.DlaResNet} runs channels-last, where oneDNN's depthwise convolution needs no
+ * reordering.
  */
 public final class LightLayerAttention extends ProjectedAttention {
 
     private static final byte VERSION = 1;
-    private static final Shape UNIT = new Shape(1, 1);
 
     private final Parameter lambda;
 
@@ -75,53 +74,47 @@ public final class LightLayerAttention extends ProjectedAttention {
         NDArray x = inputs.get(0);
         NDArray o = inputs.get(1);
         NDArray gap = inputs.size() > 2 ? inputs.get(2) : Ops.gap(x);
-        NDArray kernel = inputs.size() > 3 ? inputs.get(3) : null;
-        Shape s = x.getShape();
-        long batch = s.get(0);
+        NDArray gate = inputs.size() > 3 ? inputs.get(3) : null;
+        NDArray shortcutWeight = inputs.size() > 4 ? inputs.get(4) : null;
+        long batch = x.getShape().get(0);
 
         NDArray qk = queryKey(ps, gap, training);
         NDArray products = qk.get(":, 0, :").mul(qk.get(":, 1, :")).reshape(batch, heads, HEAD_WIDTH);
-        NDArray scores = scaleScores(products.sum(new int[] {2}));
-        NDArray valueKernel =
-                Activation.sigmoid(scores)
-                        .reshape(batch, heads, 1, 1, 1)
-                        .mul(valueKernels(ps, x, training))
-                        .reshape(batch, channels, 3, 3);
-        NDArray lambdaValue = ps.getValue(lambda, x.getDevice(), training);
+        NDArray weights =
+                Activation.sigmoid(scaleScores(products.sum(new int[] {2})))
+                        .repeat(1, HEAD_WIDTH)
+                        .reshape(batch, channels, 1, 1);
+        NDArray lambdaValue = ps.getValue(lambda, x.getDevice(), training).reshape(channels);
+        lambdaValue.attach(x.getManager()); // a view of the parameter: the batch owns it, not the parameters' manager
         if (training) {
-            NDArray sum = perSample(x, valueKernel, null).addi(shortcutTerm(o, kernel, lambdaValue, null));
-            return bn.forward(ps, new NDList(sum), training, params);
+            NDArray sum = value(ps, x, true).mul(weights);
+            addShortcut(sum, o, gate, shortcutWeight, lambdaValue, null);
+            return bn.forward(ps, new NDList(sum), true, params);
         }
         NDList affine = inferenceAffine(ps, x);
         NDArray scale = affine.get(0);
-        NDArray shift = affine.get(1);
-        NDArray attended = perSample(x, valueKernel.mul(scale.reshape(channels, 1, 1)), shift.tile(batch));
-        return new NDList(attended.addi(shortcutTerm(o, kernel, lambdaValue, scale)));
+        NDArray sum = Ops.depthwise(x, Ops.perChannel(valueWeight(ps, x.getDevice(), false), scale), null).muli(weights);
+        addShortcut(sum, o, gate, shortcutWeight, scale.mul(lambdaValue), affine.get(1));
+        return new NDList(sum);
     }
 
     /**
-     * λ ⊙ (K_b * o), or λ ⊙ o without a kernel, times the folded BatchNorm scale in inference.
+     * Adds the shortcut term factor ⊙ õ to sum, with õ = o ⊙ d + W * o when a gate d and a
+     * depthwise weight W are given and õ = o otherwise, plus a per-channel shift if one is given.
+     * The per-channel factor is folded into W and d, so õ is never written out.
      */
-    private NDArray shortcutTerm(NDArray o, NDArray kernel, NDArray lambdaValue, NDArray scale) {
-        NDArray factor = scale == null ? lambdaValue : scale.reshape(channels, 1, 1).mul(lambdaValue);
-        if (kernel == null) {
-            return o.mul(factor);
+    private void addShortcut(
+            NDArray sum, NDArray o, NDArray gate, NDArray weight, NDArray factor, NDArray shift) {
+        if (gate == null) {
+            sum.addi(o.mul(factor.reshape(channels, 1, 1)));
+            if (shift != null) {
+                sum.addi(shift.reshape(channels, 1, 1));
+            }
+            return;
         }
-        return perSample(o, kernel.mul(factor), null);
-    }
-
-    /**
-     * The depthwise 3×3 convolution of x [B, C, H, W] with one kernel per sample and channel,
-     * as one grouped convolution of the B·C planes.
-     */
-    private static NDArray perSample(NDArray x, NDArray kernel, NDArray bias) {
-        Shape s = x.getShape();
-        long planes = s.get(0) * s.get(1);
-        NDArray weight = kernel.reshape(planes, 1, 3, 3);
-        NDArray y =
-                Conv2d.conv2d(x.reshape(1, planes, s.get(2), s.get(3)), weight, bias, UNIT, UNIT, UNIT, (int) planes)
-                        .head();
-        return y.reshape(s);
+        long batch = gate.getShape().get(0);
+        sum.addi(Ops.depthwise(o, Ops.perChannel(weight, factor), shift));
+        sum.addi(o.mul(gate.mul(factor).reshape(batch, channels, 1, 1)));
     }
 
     @Override

@@ -13,7 +13,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv1d;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -29,7 +28,6 @@ public abstract class ProjectedAttention extends AbstractBlock {
     static final int HEAD_WIDTH = 32;
 
     private static final Shape ONE = new Shape(1);
-    private static final Shape ONE_2D = new Shape(1, 1);
 
     /** The channel count C. */
     protected final int channels;
@@ -128,8 +126,7 @@ public abstract class ProjectedAttention extends AbstractBlock {
      * @return V [B, C, H, W]
      */
     protected NDArray value(ParameterStore ps, NDArray x, boolean training) {
-        NDArray weight = ps.getValue(wv, x.getDevice(), training);
-        return Conv2d.conv2d(x, weight, null, ONE_2D, ONE_2D, ONE_2D, channels).head();
+        return Ops.depthwise(x, valueWeight(ps, x.getDevice(), training), null);
     }
 
     /**
@@ -143,17 +140,15 @@ public abstract class ProjectedAttention extends AbstractBlock {
     }
 
     /**
-     * Returns Wv, the weight of the value map, as one 3×3 kernel per head and channel.
+     * Returns Wv, the weight of the value map.
      *
      * @param ps the parameter store
-     * @param batch an array of the batch, whose device is used and whose manager owns the view
+     * @param device the batch's device
      * @param training whether this is a training pass
-     * @return Wv viewed as [C / 32, 32, 3, 3]
+     * @return Wv [C, 1, 3, 3]
      */
-    protected NDArray valueKernels(ParameterStore ps, NDArray batch, boolean training) {
-        NDArray kernels = ps.getValue(wv, batch.getDevice(), training).reshape(heads, HEAD_WIDTH, 3, 3);
-        kernels.attach(batch.getManager()); // a view of the parameter: the batch owns it, not the parameters' manager
-        return kernels;
+    protected NDArray valueWeight(ParameterStore ps, Device device, boolean training) {
+        return ps.getValue(wv, device, training);
     }
 
     /**

@@ -2,9 +2,14 @@ package ai.dla.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+
+import java.util.Arrays;
 
 /** Whole-batch tensor operations the blocks share. */
 public final class Ops {
+
+    private static final Shape UNIT = new Shape(1, 1);
 
     private Ops() {}
 
@@ -37,5 +42,50 @@ public final class Ops {
      */
     public static NDArray scale(NDArray x, float factor) {
         return x.mul(x.getManager().create(factor).toDevice(x.getDevice(), false));
+    }
+
+    /**
+     * The depthwise 3×3 convolution of x [B, C, H, W] with padding 1: each channel with its own
+     * kernel.
+     *
+     * @param x the feature map [B, C, H, W], in any memory layout
+     * @param weight the kernels [C, 1, 3, 3]
+     * @param bias a per-channel bias [C], or null
+     * @return [B, C, H, W], in x's memory layout and manager
+     */
+    public static NDArray depthwise(NDArray x, NDArray weight, NDArray bias) {
+        return Conv2d.conv2d(x, weight, bias, UNIT, UNIT, UNIT, (int) x.getShape().get(1)).head();
+    }
+
+    /**
+     * Scales each output channel of a convolution weight.
+     *
+     * @param weight [C, ...]
+     * @param factor [C]
+     * @return factor[c] · weight[c, ...], owned by factor's manager
+     */
+    public static NDArray perChannel(NDArray weight, NDArray factor) {
+        Shape s = weight.getShape();
+        long[] axes = new long[s.dimension()];
+        Arrays.fill(axes, 1);
+        axes[0] = s.get(0);
+        return factor.reshape(new Shape(axes)).mul(weight);
+    }
+
+    /**
+     * Returns x [B, C, H, W] laid out channels-last in memory (NHWC strides, PyTorch's {@code
+     * channels_last}), with the same shape and values. PyTorch's convolutions, BatchNorm and
+     * elementwise operations keep that layout in their outputs, and oneDNN computes depthwise and 1×1
+     * convolutions without reordering it; an NCHW depthwise convolution is reordered in and out.
+     *
+     * @param x [B, C, H, W]
+     * @return a channels-last copy of x, in x's manager
+     */
+    public static NDArray channelsLast(NDArray x) {
+        Shape s = x.getShape();
+        return x.transpose(0, 2, 3, 1)
+                .reshape(s.get(0) * s.get(2) * s.get(3), s.get(1))
+                .reshape(s.get(0), s.get(2), s.get(3), s.get(1))
+                .transpose(0, 3, 1, 2);
     }
 }

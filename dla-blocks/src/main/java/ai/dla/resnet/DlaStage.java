@@ -29,13 +29,12 @@ import java.util.List;
  *
  * In {@link ContextMode#SAMPLE_ZERO} the backward path reads sample 0's (h, c) for every sample.
  *
- * <p>õ is never written out: o ⊙ d + DW(o) is the depthwise convolution of o with DW's kernel
- * plus d at its centre tap, one kernel per sample, which {@link LightLayerAttention} applies.
+ * <p>õ is never written out: the stage hands d and DW's kernel to {@link LightLayerAttention},
+ * which folds λ into them.
  */
 public final class DlaStage extends ContextStage {
 
     private static final byte VERSION = 1;
-    private static final float[] CENTRE_TAP = {0, 0, 0, 0, 1, 0, 0, 0, 0};
 
     private final List<LightLayerAttention> attention = new ArrayList<>();
     private final Conv2d dw;
@@ -70,30 +69,12 @@ public final class DlaStage extends ContextStage {
             context = advance(ps, summary, context, training, params);
             NDList backward = new NDList(gap(o), mode.select(context.get(0)), mode.select(context.get(1)));
             NDArray d = cell.forward(ps, backward, training, params).get(0);
+            NDArray shortcutWeight = ps.getValue(dw.getParameters().get("weight"), d.getDevice(), training);
             NDList branch =
-                    attention.get(l).forward(ps, new NDList(out, o, summary, shortcutKernel(ps, d, training)),
-                            training, params);
+                    attention.get(l).forward(ps, new NDList(out, o, summary, d, shortcutWeight), training, params);
             x = out.add(dropPath.forward(ps, branch, training, params).head());
         }
         return new NDList(x);
-    }
-
-    /**
-     * Returns the per-sample depthwise kernel K_b with õ = K_b * o = o ⊙ d + DW(o): DW's kernel
-     * with d added at its centre tap.
-     *
-     * @param ps the parameter store
-     * @param d the backward path's gate [B, C]
-     * @param training whether this is a training pass
-     * @return K [B, C, 3, 3]
-     */
-    private NDArray shortcutKernel(ParameterStore ps, NDArray d, boolean training) {
-        Shape gate = d.getShape();
-        NDArray centre = d.getManager().create(CENTRE_TAP, new Shape(1, 1, 3, 3)).toDevice(d.getDevice(), false);
-        NDArray weight =
-                ps.getValue(dw.getParameters().get("weight"), d.getDevice(), training).reshape(gate.get(1), 3, 3);
-        weight.attach(d.getManager()); // a view of the parameter: the batch owns it, not the parameters' manager
-        return d.reshape(gate.get(0), gate.get(1), 1, 1).mul(centre).addi(weight);
     }
 
     @Override
