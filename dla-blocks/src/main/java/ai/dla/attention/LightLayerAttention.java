@@ -71,6 +71,12 @@ public final class LightLayerAttention extends ProjectedAttention {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        if (inputs.size() < 2 || inputs.size() == 4 || inputs.size() > 5) {
+            throw new IllegalArgumentException(
+                    "LightLayerAttention takes NDList(x, o), (x, o, gap) or (x, o, gap, d, w), got "
+                            + inputs.size()
+                            + " arrays");
+        }
         NDArray x = inputs.get(0);
         NDArray o = inputs.get(1);
         NDArray gap = inputs.size() > 2 ? inputs.get(2) : Ops.gap(x);
@@ -93,7 +99,8 @@ public final class LightLayerAttention extends ProjectedAttention {
         }
         NDList affine = inferenceAffine(ps, x);
         NDArray scale = affine.get(0);
-        NDArray sum = Ops.depthwise(x, Ops.perChannel(valueWeight(ps, x.getDevice(), false), scale), null).muli(weights);
+        NDArray valueWeight = Ops.perChannel(valueWeight(ps, x.getDevice(), false), scale);
+        NDArray sum = Ops.depthwise(x, valueWeight, null).muli(weights);
         addShortcut(sum, o, gate, shortcutWeight, scale.mul(lambdaValue), affine.get(1));
         return new NDList(sum);
     }
