@@ -99,8 +99,8 @@ public final class LightLayerAttention extends ProjectedAttention {
         }
         NDList affine = inferenceAffine(ps, x);
         NDArray scale = affine.get(0);
-        NDArray valueWeight = Ops.perChannel(valueWeight(ps, x.getDevice(), false), scale);
-        NDArray sum = Ops.depthwise(x, valueWeight, null).muli(weights);
+        NDArray scaledValue = Ops.perChannel(valueWeight(ps, x.getDevice(), false), scale);
+        NDArray sum = Ops.depthwise(x, scaledValue, null).muli(weights);
         addShortcut(sum, o, gate, shortcutWeight, scale.mul(lambdaValue), affine.get(1));
         return new NDList(sum);
     }
