@@ -87,9 +87,7 @@ public final class LightLayerAttention extends ProjectedAttention {
         NDArray qk = queryKey(ps, gap, training);
         NDArray products = qk.get(":, 0, :").mul(qk.get(":, 1, :")).reshape(batch, heads, HEAD_WIDTH);
         NDArray weights =
-                Activation.sigmoid(scaleScores(products.sum(new int[] {2})))
-                        .repeat(1, HEAD_WIDTH)
-                        .reshape(batch, channels, 1, 1);
+                Ops.spatial(Activation.sigmoid(scaleScores(products.sum(new int[] {2}))).repeat(1, HEAD_WIDTH));
         NDArray lambdaValue = ps.getValue(lambda, x.getDevice(), training).reshape(channels);
         lambdaValue.attach(x.getManager()); // a view of the parameter: the batch owns it, not the parameters' manager
         if (training) {
@@ -119,9 +117,8 @@ public final class LightLayerAttention extends ProjectedAttention {
             }
             return;
         }
-        long batch = gate.getShape().get(0);
         sum.addi(Ops.depthwise(o, Ops.perChannel(weight, factor), shift));
-        sum.addi(o.mul(gate.mul(factor).reshape(batch, channels, 1, 1)));
+        sum.addi(o.mul(Ops.spatial(gate.mul(factor))));
     }
 
     @Override

@@ -45,6 +45,16 @@ public final class Ops {
     }
 
     /**
+     * Spreads a [B, C] tensor over a feature map, for a per-sample and per-channel product.
+     *
+     * @param v [B, C]
+     * @return [B, C, 1, 1]
+     */
+    public static NDArray spatial(NDArray v) {
+        return v.expandDims(2).expandDims(3);
+    }
+
+    /**
      * The depthwise 3×3 convolution of x [B, C, H, W] with padding 1: each channel with its own
      * kernel.
      *

@@ -1,5 +1,7 @@
 package ai.dla.resnet;
 
+import ai.dla.nn.Ops;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -42,7 +44,7 @@ public final class LiiStage extends ContextStage {
             NDList unit = u.forward(ps, new NDList(x), training, params);
             NDArray out = unit.get(0);
             context = advance(ps, gap(out), context, training, params);
-            x = Activation.relu(out.mul(spatial(context.get(0))).add(unit.get(1)));
+            x = Activation.relu(out.mul(Ops.spatial(context.get(0))).add(unit.get(1)));
         }
         return new NDList(x);
     }

@@ -139,16 +139,6 @@ public abstract class Stage extends AbstractBlock {
         return Ops.gap(x);
     }
 
-    /**
-     * Spreads a [B, C] tensor over a feature map.
-     *
-     * @param v [B, C]
-     * @return [B, C, 1, 1]
-     */
-    protected static NDArray spatial(NDArray v) {
-        return v.expandDims(2).expandDims(3);
-    }
-
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         Shape in = inputShapes[0];
