@@ -1,6 +1,7 @@
 package ai.dla.attention;
 
 import ai.dla.nn.Init;
+import ai.dla.nn.Layers;
 import ai.dla.nn.Ops;
 
 import ai.djl.ndarray.NDArray;
@@ -95,7 +96,7 @@ public final class LightLayerAttention extends ProjectedAttention {
             addShortcut(sum, o, gate, shortcutWeight, lambdaValue, null);
             return bn.forward(ps, new NDList(sum), true, params);
         }
-        NDList affine = inferenceAffine(ps, x);
+        NDList affine = Layers.batchNormAffine(ps, bn, x);
         NDArray scale = affine.get(0);
         NDArray scaledValue = Ops.perChannel(valueWeight(ps, x.getDevice(), false), scale);
         NDArray sum = Ops.depthwise(x, scaledValue, null).muli(weights);

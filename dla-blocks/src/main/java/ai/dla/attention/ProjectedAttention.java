@@ -15,7 +15,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * What both attention forms own: the query and key maps (ECA-style 1-D convolutions over the
@@ -149,32 +148,6 @@ public abstract class ProjectedAttention extends AbstractBlock {
      */
     protected NDArray valueWeight(ParameterStore ps, Device device, boolean training) {
         return ps.getValue(wv, device, training);
-    }
-
-    /**
-     * Returns the output BatchNorm's inference map {@code y = scale ⊙ x + shift}, from its running
-     * statistics: scale = γ / sqrt(var + ε) and shift = β − mean ⊙ scale.
-     *
-     * @param ps the parameter store
-     * @param batch an array of the batch, whose device is used and whose manager owns the results
-     * @return {@code NDList(scale, shift)}, each [C]
-     */
-    protected NDList inferenceAffine(ParameterStore ps, NDArray batch) {
-        Device device = batch.getDevice();
-        PairList<String, Parameter> p = bn.getParameters();
-        NDArray scale =
-                batch.getManager()
-                        .create(Layers.BN_EPSILON)
-                        .toDevice(device, false)
-                        .add(ps.getValue(p.get("runningVar"), device, false))
-                        .sqrt()
-                        .pow(-1)
-                        .muli(ps.getValue(p.get("gamma"), device, false));
-        NDArray shift =
-                scale.mul(ps.getValue(p.get("runningMean"), device, false))
-                        .negi()
-                        .addi(ps.getValue(p.get("beta"), device, false));
-        return new NDList(scale, shift);
     }
 
     /**

@@ -1,10 +1,15 @@
 package ai.dla.nn;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 
 /** Factories for the three layer kinds of the network, with the reference's settings. */
 public final class Layers {
@@ -60,6 +65,72 @@ public final class Layers {
      */
     public static BatchNorm batchNorm() {
         return BatchNorm.builder().optMomentum(BN_MOMENTUM).optEpsilon(BN_EPSILON).build();
+    }
+
+    /**
+     * Returns a BatchNorm's inference map {@code y = scale ⊙ x + shift}, from its running
+     * statistics: scale = γ / sqrt(var + ε) and shift = β − mean ⊙ scale.
+     *
+     * @param ps the parameter store
+     * @param bn the BatchNorm, built by {@link #batchNorm()}
+     * @param batch an array of the batch, whose device is used and whose manager owns the results
+     * @return {@code NDList(scale, shift)}, each [C]
+     */
+    public static NDList batchNormAffine(ParameterStore ps, BatchNorm bn, NDArray batch) {
+        Device device = batch.getDevice();
+        PairList<String, Parameter> p = bn.getParameters();
+        NDArray scale =
+                batch.getManager()
+                        .create(BN_EPSILON)
+                        .toDevice(device, false)
+                        .add(ps.getValue(p.get("runningVar"), device, false))
+                        .sqrt()
+                        .pow(-1)
+                        .muli(ps.getValue(p.get("gamma"), device, false));
+        NDArray shift =
+                scale.mul(ps.getValue(p.get("runningMean"), device, false))
+                        .negi()
+                        .addi(ps.getValue(p.get("beta"), device, false));
+        return new NDList(scale, shift);
+    }
+
+    /**
+     * Applies a bias-free convolution and then a BatchNorm: {@code bn(conv(x))}. In inference the
+     * BatchNorm's map is folded into the convolution (its scale into the kernel, its shift as the
+     * bias), so the output is written once instead of being written and then normalised in a second
+     * pass; the values agree to float rounding. In training both run as they are, and the BatchNorm
+     * updates its running statistics.
+     *
+     * @param ps the parameter store
+     * @param conv the convolution, built by {@link #conv(int, int, int, int)}
+     * @param bn the BatchNorm over conv's output
+     * @param x the input [B, C, H, W], in any memory layout
+     * @param training whether this is a training pass
+     * @param params optional block parameters
+     * @return the normalised output, in x's memory layout
+     */
+    public static NDArray convBatchNorm(
+            ParameterStore ps,
+            Conv2d conv,
+            BatchNorm bn,
+            NDArray x,
+            boolean training,
+            PairList<String, Object> params) {
+        if (training) {
+            NDList y = conv.forward(ps, new NDList(x), true, params);
+            return bn.forward(ps, y, true, params).head();
+        }
+        NDList affine = batchNormAffine(ps, bn, x);
+        NDArray weight = ps.getValue(conv.getParameters().get("weight"), x.getDevice(), false);
+        return Conv2d.conv2d(
+                        x,
+                        Ops.perChannel(weight, affine.get(0)),
+                        affine.get(1),
+                        conv.getStride(),
+                        conv.getPadding(),
+                        conv.getDilation(),
+                        conv.getGroups())
+                .head();
     }
 
     /**

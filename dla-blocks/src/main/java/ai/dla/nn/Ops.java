@@ -45,6 +45,22 @@ public final class Ops {
     }
 
     /**
+     * Adds two feature maps for a residual connection. In inference the sum is written into {@code
+     * into}, which must be an intermediate of the caller's forward pass that nothing else reads, so
+     * no new array is allocated. In training the sum is a new array: autograd allows the in-place
+     * sum, but after a BatchNorm it made ResNet-20's training step 1.7 to 1.9 times slower
+     * (docs/benchmarks.md).
+     *
+     * @param into the intermediate operand
+     * @param x the other operand
+     * @param training whether this is a training pass
+     * @return into + x
+     */
+    public static NDArray residual(NDArray into, NDArray x, boolean training) {
+        return training ? into.add(x) : into.addi(x);
+    }
+
+    /**
      * Spreads a [B, C] tensor over a feature map, for a per-sample and per-channel product.
      *
      * @param v [B, C]

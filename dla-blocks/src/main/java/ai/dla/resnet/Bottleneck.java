@@ -1,6 +1,7 @@
 package ai.dla.resnet;
 
 import ai.dla.nn.Layers;
+import ai.dla.nn.Ops;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -133,22 +134,11 @@ public final class Bottleneck extends AbstractBlock {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.head();
-        NDArray out = step(ps, conv1, bn1, x, training, params);
-        out = step(ps, conv2, bn2, Activation.relu(out), training, params);
-        out = step(ps, conv3, bn3, Activation.relu(out), training, params);
-        NDArray o = shortcutConv == null ? x : step(ps, shortcutConv, shortcutBn, x, training, params);
-        return new NDList(joined ? Activation.relu(out.add(o)) : out, o);
-    }
-
-    private static NDArray step(
-            ParameterStore ps,
-            Conv2d conv,
-            BatchNorm bn,
-            NDArray x,
-            boolean training,
-            PairList<String, Object> params) {
-        NDList y = conv.forward(ps, new NDList(x), training, params);
-        return bn.forward(ps, y, training, params).head();
+        NDArray out = Layers.convBatchNorm(ps, conv1, bn1, x, training, params);
+        out = Layers.convBatchNorm(ps, conv2, bn2, Activation.relu(out), training, params);
+        out = Layers.convBatchNorm(ps, conv3, bn3, Activation.relu(out), training, params);
+        NDArray o = shortcutConv == null ? x : Layers.convBatchNorm(ps, shortcutConv, shortcutBn, x, training, params);
+        return new NDList(joined ? Activation.relu(Ops.residual(out, o, training)) : out, o);
     }
 
     @Override

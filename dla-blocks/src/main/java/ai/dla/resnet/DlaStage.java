@@ -2,6 +2,7 @@ package ai.dla.resnet;
 
 import ai.dla.attention.LightLayerAttention;
 import ai.dla.nn.Layers;
+import ai.dla.nn.Ops;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -72,7 +73,7 @@ public final class DlaStage extends ContextStage {
             NDArray shortcutWeight = ps.getValue(dw.getParameters().get("weight"), d.getDevice(), training);
             NDList branch =
                     attention.get(l).forward(ps, new NDList(out, o, summary, d, shortcutWeight), training, params);
-            x = out.add(dropPath.forward(ps, branch, training, params).head());
+            x = Ops.residual(dropPath.forward(ps, branch, training, params).head(), out, training);
         }
         return new NDList(x);
     }

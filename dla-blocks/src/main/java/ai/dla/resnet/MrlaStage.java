@@ -1,6 +1,7 @@
 package ai.dla.resnet;
 
 import ai.dla.attention.LightLayerAttention;
+import ai.dla.nn.Ops;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -44,7 +45,7 @@ public final class MrlaStage extends Stage {
         for (int l = 0; l < units.size(); l++) {
             NDList unit = units.get(l).forward(ps, new NDList(x), training, params);
             NDList branch = attention.get(l).forward(ps, unit, training, params);
-            x = unit.get(0).add(dropPath.forward(ps, branch, training, params).head());
+            x = Ops.residual(dropPath.forward(ps, branch, training, params).head(), unit.get(0), training);
         }
         return new NDList(x);
     }

@@ -78,8 +78,7 @@ public final class Stem extends AbstractBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDList y = conv.forward(ps, inputs, training, params);
-        NDArray x = Activation.relu(bn.forward(ps, y, training, params).head());
+        NDArray x = Activation.relu(Layers.convBatchNorm(ps, conv, bn, inputs.head(), training, params));
         if (layout == Layout.IMAGENET) {
             x = Pool.maxPool2d(x, POOL_KERNEL, POOL_STRIDE, POOL_PAD, false);
         }
