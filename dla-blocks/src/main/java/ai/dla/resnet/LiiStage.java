@@ -44,7 +44,7 @@ public final class LiiStage extends ContextStage {
             NDList unit = u.forward(ps, new NDList(x), training, params);
             NDArray out = unit.get(0);
             context = advance(ps, gap(out), context, training, params);
-            x = Activation.relu(out.mul(Ops.spatial(context.get(0))).add(unit.get(1)));
+            x = Activation.relu(Ops.residual(out.mul(Ops.spatial(context.get(0))), unit.get(1), training));
         }
         return new NDList(x);
     }
