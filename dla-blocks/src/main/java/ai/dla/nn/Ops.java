@@ -46,10 +46,11 @@ public final class Ops {
 
     /**
      * Adds two feature maps for a residual connection. In inference the sum is written into {@code
-     * into}, which must be an intermediate of the caller's forward pass that nothing else reads, so
-     * no new array is allocated. In training the sum is a new array: autograd allows the in-place
-     * sum, but after a BatchNorm it made ResNet-20's training step 1.7 to 1.9 times slower
-     * (docs/benchmarks.md).
+     * into}, so no new array is allocated; {@code into} must then be an intermediate of the
+     * caller's forward pass that nothing else reads, not even a backward pass taken through the
+     * inference path (for input gradients): the output of a convolution, a product or a sum, not of
+     * a ReLU, whose gradient reads its output. In training the sum is a new array: an in-place sum
+     * after a BatchNorm made ResNet-20's training step 1.7 to 1.9 times slower (docs/benchmarks.md).
      *
      * @param into the intermediate operand
      * @param x the other operand

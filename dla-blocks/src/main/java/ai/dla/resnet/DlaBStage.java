@@ -72,7 +72,7 @@ public final class DlaBStage extends ContextStage {
             NDList attended = attention.get(l).forward(ps, tokens, training, params);
             keys = attended.get(1);
             values = attended.get(2);
-            x = Ops.residual(dropPath.forward(ps, new NDList(attended.get(0)), training, params).head(), out, training);
+            x = out.add(dropPath.forward(ps, new NDList(attended.get(0)), training, params).head());
         }
         return new NDList(x);
     }

@@ -14,10 +14,12 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -98,8 +100,10 @@ public final class BenchCommand implements Command {
                             ? bench.infer(warmup, steps)
                             : bench.train(warmup, steps, done -> {
                                 if (memoryEvery > 0 && done % memoryEvery == 0) {
-                                    out.printf(Locale.ROOT, "  step %d: resident memory %s%n", done,
-                                            ResidentMemory.format(ResidentMemory.current()));
+                                    out.printf(Locale.ROOT, "  step %d: resident memory %s (Java heap committed %s)%n",
+                                            done, ResidentMemory.format(ResidentMemory.current()),
+                                            ResidentMemory.format(OptionalLong.of(ManagementFactory.getMemoryMXBean()
+                                                    .getHeapMemoryUsage().getCommitted())));
                                 }
                             });
                     if (profile != null) {

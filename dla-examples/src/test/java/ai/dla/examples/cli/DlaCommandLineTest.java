@@ -233,6 +233,23 @@ public class DlaCommandLineTest {
         assertTrue(peak.find() && Long.parseLong(peak.group(1)) > 100, r.out);
     }
 
+    @Test
+    public void benchReportsMemoryEveryKTrainingSteps() {
+        Result r = run("bench", "--model", MODEL, "--mode", "train", "--batch", "2", "--steps", "4", "--warmup", "0",
+                "--memory-every", "2", "--threads", "2");
+        assertEquals(r.status, 0, r.err);
+        Matcher m = Pattern.compile("(?m)^  step (\\d+): resident memory (\\d+) MiB \\(Java heap committed (\\d+) MiB\\)$")
+                .matcher(r.out);
+        List<Integer> steps = new ArrayList<>();
+        while (m.find()) {
+            steps.add(Integer.parseInt(m.group(1)));
+            long resident = Long.parseLong(m.group(2));
+            long heap = Long.parseLong(m.group(3));
+            assertTrue(heap > 0 && resident > heap, "the resident memory holds the committed heap: " + r.out);
+        }
+        assertEquals(steps, List.of(2, 4), r.out);
+    }
+
     /** Parses a bench row: img/s, median, min and max ms. */
     private static double[] benchRow(String out, String mode, String model) {
         Matcher m = Pattern.compile("(?m)^" + mode + " +" + model + " +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+)$").matcher(out);
