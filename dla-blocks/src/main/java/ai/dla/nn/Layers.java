@@ -80,9 +80,7 @@ public final class Layers {
         Device device = batch.getDevice();
         PairList<String, Parameter> p = bn.getParameters();
         NDArray scale =
-                batch.getManager()
-                        .create(BN_EPSILON)
-                        .toDevice(device, false)
+                Ops.constant(batch, BN_EPSILON)
                         .add(ps.getValue(p.get("runningVar"), device, false))
                         .sqrt()
                         .pow(-1)

@@ -41,7 +41,19 @@ public final class Ops {
      * @return x · factor
      */
     public static NDArray scale(NDArray x, float factor) {
-        return x.mul(x.getManager().create(factor).toDevice(x.getDevice(), false));
+        return x.mul(constant(x, factor));
+    }
+
+    /**
+     * Returns a scalar array on an array's device, owned by its manager (the batch's), so that it
+     * lives as long as the operations that use it.
+     *
+     * @param like the array whose manager and device are used
+     * @param value the value
+     * @return the 0-dimensional array
+     */
+    public static NDArray constant(NDArray like, float value) {
+        return like.getManager().create(value).toDevice(like.getDevice(), false);
     }
 
     /**

@@ -62,6 +62,7 @@ public final class DlaStage extends ContextStage {
         NDArray x = inputs.head();
         NDList context = null;
         ContextMode mode = getContextMode();
+        NDArray shortcutWeight = ps.getValue(dw.getParameters().get("weight"), x.getDevice(), training);
         for (int l = 0; l < units.size(); l++) {
             NDList unit = units.get(l).forward(ps, new NDList(x), training, params);
             NDArray out = unit.get(0);
@@ -70,7 +71,6 @@ public final class DlaStage extends ContextStage {
             context = advance(ps, summary, context, training, params);
             NDList backward = new NDList(gap(o), mode.select(context.get(0)), mode.select(context.get(1)));
             NDArray d = cell.forward(ps, backward, training, params).get(0);
-            NDArray shortcutWeight = ps.getValue(dw.getParameters().get("weight"), d.getDevice(), training);
             NDList branch =
                     attention.get(l).forward(ps, new NDList(out, o, summary, d, shortcutWeight), training, params);
             x = Ops.residual(dropPath.forward(ps, branch, training, params).head(), out, training);
