@@ -2,6 +2,7 @@ package ai.dla;
 
 import static org.testng.Assert.assertTrue;
 
+import ai.dla.nn.InferenceWeights;
 import ai.dla.nn.Layers;
 import ai.dla.nn.Ops;
 
@@ -38,10 +39,11 @@ public class LayersTest {
             NDArray x = manager.randomNormal(INPUT);
             for (Conv2d conv : convs) {
                 BatchNorm bn = Layers.batchNorm();
+                InferenceWeights folded = new InferenceWeights();
                 conv.initialize(manager, DataType.FLOAT32, INPUT);
                 bn.initialize(manager, DataType.FLOAT32, conv.getOutputShapes(new Shape[] {INPUT})[0]);
                 for (int i = 0; i < 3; i++) { // running statistics away from their initial 0 and 1
-                    Layers.convBatchNorm(ps, conv, bn, x.mul(i + 1).add(i), true, null);
+                    Layers.convBatchNorm(ps, conv, bn, folded, x.mul(i + 1).add(i), true, null);
                 }
                 for (Pair<String, Parameter> p : bn.getParameters()) {
                     if (p.getKey().equals("gamma") || p.getKey().equals("beta")) {
@@ -53,7 +55,7 @@ public class LayersTest {
                 NDArray expected = bn.forward(ps, convolved, false).head();
                 for (boolean channelsLast : new boolean[] {false, true}) {
                     NDArray input = channelsLast ? Ops.channelsLast(x) : x;
-                    NDArray actual = Layers.convBatchNorm(ps, conv, bn, input, false, null);
+                    NDArray actual = Layers.convBatchNorm(ps, conv, bn, folded, input, false, null);
                     double error = actual.sub(expected).abs().max().getFloat() / expected.abs().max().getFloat();
                     assertTrue(error < 1e-5,
                             "kernel " + conv.getKernelShape() + ", stride " + conv.getStride() + ", groups "

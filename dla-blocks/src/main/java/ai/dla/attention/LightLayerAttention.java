@@ -1,10 +1,13 @@
 package ai.dla.attention;
 
+import ai.dla.nn.InferenceWeights;
 import ai.dla.nn.Init;
 import ai.dla.nn.Layers;
 import ai.dla.nn.Ops;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -32,15 +35,17 @@ import ai.djl.util.PairList;
  *
  * <p>λ is folded into d and w, so õ is never written out, and in inference the BatchNorm's affine
  * map is folded into Wv, d, w and the bias of w's convolution: the branch is two depthwise
- * convolutions and four elementwise passes. Every operation works in any memory layout; {@link
+ * convolutions and four elementwise passes. The folded kernels are computed once and kept until the
+ * weights change ({@link InferenceWeights}). Every operation works in any memory layout; {@link
  * ai.dla.resnet.DlaResNet} runs channels-last, where oneDNN's depthwise convolution needs no
  * reordering.
  */
-public final class LightLayerAttention extends ProjectedAttention {
+public final class LightLayerAttention extends ProjectedAttention implements InferenceWeights.Holder {
 
     private static final byte VERSION = 1;
 
     private final Parameter lambda;
+    private final InferenceWeights folded = new InferenceWeights();
 
     /**
      * Creates the attention for a C-channel feature map.
@@ -89,37 +94,141 @@ public final class LightLayerAttention extends ProjectedAttention {
         NDArray products = qk.get(":, 0, :").mul(qk.get(":, 1, :")).reshape(batch, heads, HEAD_WIDTH);
         NDArray weights =
                 Ops.spatial(Activation.sigmoid(scaleScores(products.sum(new int[] {2}))).repeat(1, HEAD_WIDTH));
-        NDArray lambdaValue = ps.getValue(lambda, x.getDevice(), training).reshape(channels);
-        lambdaValue.attach(x.getManager()); // a view of the parameter: the batch owns it, not the parameters' manager
         if (training) {
+            folded.clear();
+            NDArray lambdaValue = ps.getValue(lambda, x.getDevice(), true).reshape(channels);
+            lambdaValue.attach(x.getManager()); // a view of the parameter: the batch owns it, not the parameters' manager
             NDArray sum = value(ps, x, true).mul(weights);
-            addShortcut(sum, o, gate, shortcutWeight, lambdaValue, null);
+            if (gate == null) {
+                sum.addi(o.mul(lambdaValue.reshape(channels, 1, 1)));
+            } else {
+                sum.addi(Ops.depthwise(o, Ops.perChannel(shortcutWeight, lambdaValue), null));
+                sum.addi(o.mul(Ops.spatial(gate.mul(lambdaValue))));
+            }
             return bn.forward(ps, new NDList(sum), true, params);
         }
-        NDList affine = Layers.batchNormAffine(ps, bn, x);
-        NDArray scale = affine.get(0);
-        NDArray scaledValue = Ops.perChannel(valueWeight(ps, x.getDevice(), false), scale);
-        NDArray sum = Ops.depthwise(x, scaledValue, null).muli(weights);
-        addShortcut(sum, o, gate, shortcutWeight, scale.mul(lambdaValue), affine.get(1));
+        Folded f = inferenceWeights(ps, x, shortcutWeight);
+        NDArray sum = Ops.depthwise(x, f.value(), null).muli(weights);
+        if (gate == null) {
+            sum.addi(o.mul(f.factorMap())).addi(f.shiftMap());
+        } else {
+            sum.addi(Ops.depthwise(o, f.shortcut(), f.shift()));
+            sum.addi(o.mul(Ops.spatial(gate.mul(f.factor()))));
+        }
         return new NDList(sum);
     }
 
     /**
-     * Adds the shortcut term factor ⊙ õ to sum, with õ = o ⊙ d + W * o when a gate d and a
-     * depthwise weight W are given and õ = o otherwise, plus a per-channel shift if one is given.
-     * The per-channel factor is folded into W and d, so õ is never written out.
+     * Returns this unit's attention weights packed into one float32 vector for the fused inference
+     * kernel ({@link ai.dla.fused.FusedLightUnit}), with the BatchNorm's inference map s, t and λ
+     * folded in: Wq [k], Wk [k], s ⊙ Wv [9][C] (tap-major), s ⊙ λ ⊙ W [9][C], s ⊙ λ [C] and t [C].
+     * Computed once and kept until the weights change ({@link InferenceWeights}).
+     *
+     * @param ps the parameter store
+     * @param like an array of the batch (its device is used)
+     * @param shortcutWeight the stage's depthwise kernel W [C, 1, 3, 3], as the store gives it
+     * @return the packed weights, owned by this block, or null while autograd records gradients of
+     *     the weights
      */
-    private void addShortcut(
-            NDArray sum, NDArray o, NDArray gate, NDArray weight, NDArray factor, NDArray shift) {
-        if (gate == null) {
-            sum.addi(o.mul(factor.reshape(channels, 1, 1)));
-            if (shift != null) {
-                sum.addi(shift.reshape(channels, 1, 1));
-            }
-            return;
+    public NDArray packedWeights(ParameterStore ps, NDArray like, NDArray shortcutWeight) {
+        Folded f = inferenceWeights(ps, like, shortcutWeight);
+        return f == null ? null : f.packed();
+    }
+
+    /**
+     * The folded inference weights, from the cache unless autograd records gradients of the
+     * weights (then computed for this pass, in the batch's manager, and without the packed vector).
+     */
+    private Folded inferenceWeights(ParameterStore ps, NDArray like, NDArray shortcutWeight) {
+        Device device = like.getDevice();
+        NDList sources = new NDList(
+                queryWeight(ps, device, false),
+                keyWeight(ps, device, false),
+                valueWeight(ps, device, false),
+                ps.getValue(lambda, device, false));
+        sources.addAll(Layers.batchNormParameters(ps, bn, device));
+        if (shortcutWeight != null) {
+            sources.add(shortcutWeight);
         }
-        sum.addi(Ops.depthwise(o, Ops.perChannel(weight, factor), shift));
-        sum.addi(o.mul(Ops.spatial(gate.mul(factor))));
+        if (InferenceWeights.usable(sources)) {
+            return new Folded(folded.get(sources, c -> fold(c, c.head(), true)));
+        }
+        return new Folded(fold(sources, like, false));
+    }
+
+    /**
+     * (Wq, Wk, Wv, λ, γ, β, mean, var[, W]) to (s ⊙ Wv, s ⊙ λ, t, the same as [C, 1, 1] maps[, s ⊙
+     * λ ⊙ W, packed vector]), all owned by like's manager.
+     */
+    private NDList fold(NDList p, NDArray like, boolean pack) {
+        NDList affine = Layers.batchNormAffine(like, p.subNDList(4, 8));
+        NDArray scale = affine.get(0);
+        NDArray value = Ops.perChannel(p.get(2), scale);
+        NDArray factor = scale.reshape(channels, 1, 1).mul(p.get(3)).reshape(channels);
+        NDArray shift = affine.get(1);
+        NDList out = new NDList(value, factor, shift, factor.reshape(channels, 1, 1), shift.reshape(channels, 1, 1));
+        if (p.size() > 8) {
+            NDArray shortcut = Ops.perChannel(p.get(8), factor);
+            out.add(shortcut);
+            if (pack) {
+                out.add(NDArrays.concat(new NDList(
+                        p.get(0).flatten(),
+                        p.get(1).flatten(),
+                        tapMajor(value),
+                        tapMajor(shortcut),
+                        factor,
+                        shift)));
+            }
+        }
+        return out;
+    }
+
+    /** [C, 1, 3, 3] to its nine taps one after the other, each C wide. */
+    private NDArray tapMajor(NDArray kernel) {
+        return kernel.reshape(channels, 9).transpose().flatten();
+    }
+
+    /** The folded inference weights, by name. */
+    private static final class Folded {
+
+        private final NDList arrays;
+
+        Folded(NDList arrays) {
+            this.arrays = arrays;
+        }
+
+        NDArray value() {
+            return arrays.get(0);
+        }
+
+        NDArray factor() {
+            return arrays.get(1);
+        }
+
+        NDArray shift() {
+            return arrays.get(2);
+        }
+
+        NDArray factorMap() {
+            return arrays.get(3);
+        }
+
+        NDArray shiftMap() {
+            return arrays.get(4);
+        }
+
+        NDArray shortcut() {
+            return arrays.get(5);
+        }
+
+        NDArray packed() {
+            return arrays.size() > 6 ? arrays.get(6) : null;
+        }
+    }
+
+    @Override
+    public void clearInferenceWeights() {
+        folded.clear();
     }
 
     @Override

@@ -108,8 +108,7 @@ public abstract class ProjectedAttention extends AbstractBlock {
      */
     protected NDArray queryKey(ParameterStore ps, NDArray gap, boolean training) {
         NDArray weight =
-                ps.getValue(wq, gap.getDevice(), training)
-                        .concat(ps.getValue(wk, gap.getDevice(), training), 0);
+                queryWeight(ps, gap.getDevice(), training).concat(keyWeight(ps, gap.getDevice(), training), 0);
         weight.attach(gap.getManager()); // the batch owns it, not the parameters' manager
         NDList out =
                 Conv1d.conv1d(gap.expandDims(1), weight, null, ONE, new Shape((kernel - 1) / 2), ONE, 1);
@@ -148,6 +147,30 @@ public abstract class ProjectedAttention extends AbstractBlock {
      */
     protected NDArray valueWeight(ParameterStore ps, Device device, boolean training) {
         return ps.getValue(wv, device, training);
+    }
+
+    /**
+     * Returns Wq, the weight of the query map.
+     *
+     * @param ps the parameter store
+     * @param device the batch's device
+     * @param training whether this is a training pass
+     * @return Wq [1, 1, k]
+     */
+    protected NDArray queryWeight(ParameterStore ps, Device device, boolean training) {
+        return ps.getValue(wq, device, training);
+    }
+
+    /**
+     * Returns Wk, the weight of the key map.
+     *
+     * @param ps the parameter store
+     * @param device the batch's device
+     * @param training whether this is a training pass
+     * @return Wk [1, 1, k]
+     */
+    protected NDArray keyWeight(ParameterStore ps, Device device, boolean training) {
+        return ps.getValue(wk, device, training);
     }
 
     /**

@@ -1,8 +1,16 @@
 package ai.dla.cell;
 
+import ai.dla.nn.InferenceWeights;
+
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 
 /**
  * The Dynamic Sharing Unit (DSU): the recurrent cell that DLA shares across the units of a stage.
@@ -18,15 +26,20 @@ import ai.djl.nn.Block;
  * MLP_ih(y) + MLP_hh(h)} with two perceptrons C -> C/r -> 3C; in the {@link DsuForm#PAPER paper's
  * form} they are {@code W2 · ReLU(W1 · [h, y])}.
  */
-public final class DynamicSharingUnit extends GatedCell {
+public final class DynamicSharingUnit extends GatedCell implements InferenceWeights.Holder {
 
     private static final byte VERSION = 1;
 
     private final ContextNorm norm;
+    private final DsuForm form;
+    private final int hidden;
+    private final InferenceWeights packed = new InferenceWeights();
 
-    private DynamicSharingUnit(Builder builder, Block gates, long macs) {
+    private DynamicSharingUnit(Builder builder, Block gates, int hidden, long macs) {
         super(VERSION, builder.channels, gates, macs);
         this.norm = builder.norm;
+        this.form = builder.form;
+        this.hidden = hidden;
     }
 
     /**
@@ -36,6 +49,89 @@ public final class DynamicSharingUnit extends GatedCell {
      */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Returns the function that turns the cell state into the output.
+     *
+     * @return the norm
+     */
+    public ContextNorm getNorm() {
+        return norm;
+    }
+
+    /**
+     * Returns how the gates are formed.
+     *
+     * @return the form
+     */
+    public DsuForm getForm() {
+        return form;
+    }
+
+    /**
+     * Returns the hidden width m = C / r of the perceptrons.
+     *
+     * @return m
+     */
+    public int getHiddenWidth() {
+        return hidden;
+    }
+
+    /**
+     * Returns the published form's two perceptrons packed into one float32 vector for the fused
+     * inference kernel ({@link ai.dla.fused.FusedLightUnit}): for MLP_ih, then MLP_hh, the first
+     * layer's weight transposed [C][m], its bias [m], the second layer's weight transposed [m][3C]
+     * and its bias [3C]. Computed once and kept until the weights change ({@link
+     * InferenceWeights}).
+     *
+     * @param ps the parameter store
+     * @param device the batch's device
+     * @return the packed weights, owned by this cell, or null in the paper's form or while autograd
+     *     records gradients of the weights
+     */
+    public NDArray packedWeights(ParameterStore ps, Device device) {
+        if (form != DsuForm.PUBLISHED) {
+            return null;
+        }
+        SummedGates summed = (SummedGates) gates();
+        NDList sources = new NDList();
+        for (Block map : new Block[] {summed.ih(), summed.hh()}) {
+            Mlp mlp = (Mlp) map;
+            for (Linear layer : new Linear[] {mlp.fc1(), mlp.fc2()}) {
+                PairList<String, Parameter> p = layer.getParameters();
+                sources.add(ps.getValue(p.get("weight"), device, false));
+                sources.add(ps.getValue(p.get("bias"), device, false));
+            }
+        }
+        if (!InferenceWeights.usable(sources)) {
+            return null;
+        }
+        return packed.get(sources, DynamicSharingUnit::pack).head();
+    }
+
+    /** (weight, bias) pairs of the four layers to one vector: each weight transposed, then its bias. */
+    private static NDList pack(NDList layers) {
+        NDList parts = new NDList();
+        for (int i = 0; i < layers.size(); i += 2) {
+            parts.add(layers.get(i).transpose().flatten());
+            parts.add(layers.get(i + 1));
+        }
+        return new NDList(NDArrays.concat(parts));
+    }
+
+    @Override
+    public void clearInferenceWeights() {
+        packed.clear();
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        if (training) {
+            packed.clear();
+        }
+        return super.forwardInternal(ps, inputs, training, params);
     }
 
     @Override
@@ -113,12 +209,12 @@ public final class DynamicSharingUnit extends GatedCell {
             long c = channels;
             if (form == DsuForm.PAPER) {
                 return new DynamicSharingUnit(
-                        this, new PaperGates(c, hidden), 2 * c * hidden + hidden * 3 * c);
+                        this, new PaperGates(c, hidden), hidden, 2 * c * hidden + hidden * 3 * c);
             }
             Mlp ih = new Mlp(c, hidden, 3 * c);
             Mlp hh = new Mlp(c, hidden, 3 * c);
             return new DynamicSharingUnit(
-                    this, new SummedGates(ih, hh, 3 * c), ih.macs() + hh.macs());
+                    this, new SummedGates(ih, hh, 3 * c), hidden, ih.macs() + hh.macs());
         }
     }
 }

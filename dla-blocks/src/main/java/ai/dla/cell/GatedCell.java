@@ -50,6 +50,11 @@ abstract class GatedCell extends AbstractBlock implements ContextCell {
         return Activation.sigmoid(f).mul(c).add(Activation.sigmoid(i).mul(g.tanh()));
     }
 
+    /** The gate map of {@code (y, h)}. */
+    Block gates() {
+        return gates;
+    }
+
     @Override
     public int getChannels() {
         return channels;

@@ -32,6 +32,16 @@ final class Mlp extends AbstractBlock {
         fc2 = addChildBlock("fc2", Layers.linear(hidden, out, true));
     }
 
+    /** The first layer, C -> hidden. */
+    Linear fc1() {
+        return fc1;
+    }
+
+    /** The second layer, hidden -> 3C (or 4C). */
+    Linear fc2() {
+        return fc2;
+    }
+
     long macs() {
         return in * hidden + hidden * out;
     }

@@ -25,6 +25,16 @@ final class SummedGates extends AbstractBlock {
         this.width = width;
     }
 
+    /** The input map. */
+    Block ih() {
+        return ih;
+    }
+
+    /** The state map. */
+    Block hh() {
+        return hh;
+    }
+
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {

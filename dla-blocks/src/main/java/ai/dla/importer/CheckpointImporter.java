@@ -92,6 +92,7 @@ public final class CheckpointImporter {
             target.set(source.toType(DataType.FLOAT32, false).toByteBuffer());
             target.setRequiresGradient(grad);
         }
+        net.clearInferenceWeights(); // the values changed in place
     }
 
     private static String section(String title, List<String> items) {

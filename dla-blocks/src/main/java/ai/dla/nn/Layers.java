@@ -71,37 +71,47 @@ public final class Layers {
      * Returns a BatchNorm's inference map {@code y = scale ⊙ x + shift}, from its running
      * statistics: scale = γ / sqrt(var + ε) and shift = β − mean ⊙ scale.
      *
-     * @param ps the parameter store
-     * @param bn the BatchNorm, built by {@link #batchNorm()}
-     * @param batch an array of the batch, whose device is used and whose manager owns the results
+     * @param like an array whose manager owns the results and whose device is used
+     * @param bn the BatchNorm's {@code NDList(γ, β, running mean, running variance)}, each [C]
      * @return {@code NDList(scale, shift)}, each [C]
      */
-    public static NDList batchNormAffine(ParameterStore ps, BatchNorm bn, NDArray batch) {
-        Device device = batch.getDevice();
-        PairList<String, Parameter> p = bn.getParameters();
-        NDArray scale =
-                Ops.constant(batch, BN_EPSILON)
-                        .add(ps.getValue(p.get("runningVar"), device, false))
-                        .sqrt()
-                        .pow(-1)
-                        .muli(ps.getValue(p.get("gamma"), device, false));
-        NDArray shift =
-                scale.mul(ps.getValue(p.get("runningMean"), device, false))
-                        .negi()
-                        .addi(ps.getValue(p.get("beta"), device, false));
+    public static NDList batchNormAffine(NDArray like, NDList bn) {
+        NDArray scale = Ops.constant(like, BN_EPSILON).add(bn.get(3)).sqrt().pow(-1).muli(bn.get(0));
+        NDArray shift = scale.mul(bn.get(2)).negi().addi(bn.get(1));
         return new NDList(scale, shift);
+    }
+
+    /**
+     * Returns a BatchNorm's parameters as the store gives them for a pass.
+     *
+     * @param ps the parameter store
+     * @param bn the BatchNorm
+     * @param device the batch's device
+     * @return {@code NDList(γ, β, running mean, running variance)}
+     */
+    public static NDList batchNormParameters(ParameterStore ps, BatchNorm bn, Device device) {
+        PairList<String, Parameter> p = bn.getParameters();
+        return new NDList(
+                ps.getValue(p.get("gamma"), device, false),
+                ps.getValue(p.get("beta"), device, false),
+                ps.getValue(p.get("runningMean"), device, false),
+                ps.getValue(p.get("runningVar"), device, false));
     }
 
     /**
      * Applies a bias-free convolution and then a BatchNorm: {@code bn(conv(x))}. In inference the
      * BatchNorm's map is folded into the convolution (its scale into the kernel, its shift as the
      * bias), so the output is written once instead of being written and then normalised in a second
-     * pass; the values agree to float rounding. In training both run as they are, and the BatchNorm
-     * updates its running statistics.
+     * pass; the values agree to float rounding. The folded kernel and bias are computed once and
+     * kept in {@code folded} until the weights change (see {@link InferenceWeights}); while autograd
+     * records and the weights take gradients they are computed in the pass instead. In training
+     * both layers run as they are, the BatchNorm updates its running statistics, and {@code folded}
+     * is cleared.
      *
      * @param ps the parameter store
      * @param conv the convolution, built by {@link #conv(int, int, int, int)}
      * @param bn the BatchNorm over conv's output
+     * @param folded the caller's cache of the folded kernel and bias for this pair
      * @param x the input [B, C, H, W], in any memory layout
      * @param training whether this is a training pass
      * @param params optional block parameters
@@ -111,24 +121,37 @@ public final class Layers {
             ParameterStore ps,
             Conv2d conv,
             BatchNorm bn,
+            InferenceWeights folded,
             NDArray x,
             boolean training,
             PairList<String, Object> params) {
         if (training) {
+            folded.clear();
             NDList y = conv.forward(ps, new NDList(x), true, params);
             return bn.forward(ps, y, true, params).head();
         }
-        NDList affine = batchNormAffine(ps, bn, x);
         NDArray weight = ps.getValue(conv.getParameters().get("weight"), x.getDevice(), false);
+        NDList bnParameters = batchNormParameters(ps, bn, x.getDevice());
+        NDList sources = new NDList(weight);
+        sources.addAll(bnParameters);
+        NDList kernel = InferenceWeights.usable(sources)
+                ? folded.get(sources, c -> foldBatchNorm(c.get(1), c.get(0), c.subNDList(1)))
+                : foldBatchNorm(x, weight, bnParameters);
         return Conv2d.conv2d(
                         x,
-                        Ops.perChannel(weight, affine.get(0)),
-                        affine.get(1),
+                        kernel.get(0),
+                        kernel.get(1),
                         conv.getStride(),
                         conv.getPadding(),
                         conv.getDilation(),
                         conv.getGroups())
                 .head();
+    }
+
+    /** The folded kernel and bias of a convolution's weight and its BatchNorm, owned by like's manager. */
+    private static NDList foldBatchNorm(NDArray like, NDArray weight, NDList bn) {
+        NDList affine = batchNormAffine(like, bn);
+        return new NDList(Ops.perChannel(weight, affine.get(0)), affine.get(1));
     }
 
     /**

@@ -117,13 +117,16 @@ public final class Ops {
      * elementwise operations keep that layout in their outputs, and oneDNN computes depthwise and 1×1
      * convolutions without reordering it; an NCHW depthwise convolution is reordered in and out.
      *
+     * <p>The NHWC view is flattened, which copies it in any batch size (a reshape to [B·H·W, C] is a
+     * view when B is 1, and left a batch of one image in NCHW memory).
+     *
      * @param x [B, C, H, W]
      * @return a channels-last copy of x, in x's manager
      */
     public static NDArray channelsLast(NDArray x) {
         Shape s = x.getShape();
         return x.transpose(0, 2, 3, 1)
-                .reshape(s.get(0) * s.get(2) * s.get(3), s.get(1))
+                .flatten()
                 .reshape(s.get(0), s.get(2), s.get(3), s.get(1))
                 .transpose(0, 3, 1, 2);
     }

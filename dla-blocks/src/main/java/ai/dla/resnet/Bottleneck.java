@@ -1,5 +1,6 @@
 package ai.dla.resnet;
 
+import ai.dla.nn.InferenceWeights;
 import ai.dla.nn.Layers;
 import ai.dla.nn.Ops;
 
@@ -30,7 +31,7 @@ import ai.djl.util.PairList;
  * Forward input {@code NDList(x)} [B, Cin, H, W]; output {@code NDList(ReLU(out + o), o)}, or with
  * {@code joined = false} {@code NDList(out, o)} (the LII arrangement adds them itself).
  */
-public final class Bottleneck extends AbstractBlock {
+public final class Bottleneck extends AbstractBlock implements InferenceWeights.Holder {
 
     /** The ratio of a unit's output channels to its planes. */
     public static final int EXPANSION = 4;
@@ -49,6 +50,9 @@ public final class Bottleneck extends AbstractBlock {
     private final BatchNorm bn3;
     private final Conv2d shortcutConv;
     private final BatchNorm shortcutBn;
+    private final InferenceWeights[] folded = {
+        new InferenceWeights(), new InferenceWeights(), new InferenceWeights(), new InferenceWeights()
+    };
 
     /**
      * Creates a unit.
@@ -134,11 +138,20 @@ public final class Bottleneck extends AbstractBlock {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.head();
-        NDArray out = Layers.convBatchNorm(ps, conv1, bn1, x, training, params);
-        out = Layers.convBatchNorm(ps, conv2, bn2, Activation.relu(out), training, params);
-        out = Layers.convBatchNorm(ps, conv3, bn3, Activation.relu(out), training, params);
-        NDArray o = shortcutConv == null ? x : Layers.convBatchNorm(ps, shortcutConv, shortcutBn, x, training, params);
+        NDArray out = Layers.convBatchNorm(ps, conv1, bn1, folded[0], x, training, params);
+        out = Layers.convBatchNorm(ps, conv2, bn2, folded[1], Activation.relu(out), training, params);
+        out = Layers.convBatchNorm(ps, conv3, bn3, folded[2], Activation.relu(out), training, params);
+        NDArray o = shortcutConv == null
+                ? x
+                : Layers.convBatchNorm(ps, shortcutConv, shortcutBn, folded[3], x, training, params);
         return new NDList(joined ? Activation.relu(Ops.residual(out, o, training)) : out, o);
+    }
+
+    @Override
+    public void clearInferenceWeights() {
+        for (InferenceWeights f : folded) {
+            f.clear();
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package ai.dla.resnet;
 import ai.dla.cell.CellType;
 import ai.dla.cell.ContextNorm;
 import ai.dla.cell.DsuForm;
+import ai.dla.nn.InferenceWeights;
 import ai.dla.nn.Layers;
 import ai.dla.nn.Ops;
 import ai.dla.nn.ParameterPaths;
@@ -337,6 +338,27 @@ public final class DlaResNet extends AbstractBlock {
     }
 
     /**
+     * Forgets every inference weight the network derived from its parameters (BatchNorms folded
+     * into convolutions, λ folded into kernels, the fused kernel's packed weights); the next
+     * inference pass recomputes them. They are recomputed by themselves after a training pass,
+     * {@code loadParameters}, {@code Parameter.setArray} and {@link ai.dla.importer.CheckpointImporter};
+     * call this after changing a parameter's values in place by any other means, for example
+     * {@code parameter.getArray().set(...)}.
+     */
+    public void clearInferenceWeights() {
+        clear(this);
+    }
+
+    private static void clear(Block block) {
+        if (block instanceof InferenceWeights.Holder) {
+            ((InferenceWeights.Holder) block).clearInferenceWeights();
+        }
+        for (Block child : block.getChildren().values()) {
+            clear(child);
+        }
+    }
+
+    /**
      * Returns the multiply-accumulates of one forward pass for one image: convolutions, linear
      * layers, the context cells and the attention products. BatchNorm, activations, pooling and
      * additions are not counted.
@@ -454,6 +476,7 @@ public final class DlaResNet extends AbstractBlock {
                             + VERSION);
         }
         readInputShapes(is);
+        clearInferenceWeights();
         String saved = is.readUTF();
         if (!saved.equals(layoutSignature())) {
             throw new MalformedModelException(

@@ -1,9 +1,13 @@
 package ai.dla.resnet;
 
 import ai.dla.attention.LightLayerAttention;
+import ai.dla.cell.DynamicSharingUnit;
+import ai.dla.fused.FusedLightUnit;
+import ai.dla.fused.NativeKernel;
 import ai.dla.nn.Layers;
 import ai.dla.nn.Ops;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -31,7 +35,10 @@ import java.util.List;
  * In {@link ContextMode#SAMPLE_ZERO} the backward path reads sample 0's (h, c) for every sample.
  *
  * <p>õ is never written out: the stage hands d and DW's kernel to {@link LightLayerAttention},
- * which folds λ into them.
+ * which folds λ into them. In inference on the CPU, with the DSU in its published form, everything
+ * after each unit's bottleneck runs as one call of the fused native kernel ({@link
+ * FusedLightUnit}) where it can load; these separate operations are the reference, and what runs
+ * on other devices, in training, and where a gradient flows through the stage.
  */
 public final class DlaStage extends ContextStage {
 
@@ -67,6 +74,12 @@ public final class DlaStage extends ContextStage {
             NDList unit = units.get(l).forward(ps, new NDList(x), training, params);
             NDArray out = unit.get(0);
             NDArray o = unit.get(1);
+            NDList fused = training ? null : fused(ps, l, out, o, context, shortcutWeight);
+            if (fused != null) {
+                x = fused.get(0);
+                context = fused.subNDList(1);
+                continue;
+            }
             NDArray summary = gap(out);
             context = advance(ps, summary, context, training, params);
             NDList backward = new NDList(gap(o), mode.select(context.get(0)), mode.select(context.get(1)));
@@ -76,6 +89,25 @@ public final class DlaStage extends ContextStage {
             x = Ops.residual(dropPath.forward(ps, branch, training, params).head(), out, training);
         }
         return new NDList(x);
+    }
+
+    /** Unit l's inference after its bottleneck through the fused kernel, or null where it does not apply. */
+    private NDList fused(ParameterStore ps, int l, NDArray out, NDArray o, NDList context, NDArray shortcutWeight) {
+        if (!(cell instanceof DynamicSharingUnit) || !Device.Type.CPU.equals(out.getDevice().getDeviceType()) || !NativeKernel.isActive()) {
+            return null;
+        }
+        DynamicSharingUnit dsu = (DynamicSharingUnit) cell;
+        LightLayerAttention la = attention.get(l);
+        return FusedLightUnit.apply(
+                out,
+                o,
+                context,
+                dsu.packedWeights(ps, out.getDevice()),
+                la.packedWeights(ps, out, shortcutWeight),
+                dsu.getHiddenWidth(),
+                la.getKernel(),
+                dsu.getNorm(),
+                getContextMode() == ContextMode.SAMPLE_ZERO);
     }
 
     @Override

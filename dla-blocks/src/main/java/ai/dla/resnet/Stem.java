@@ -1,5 +1,6 @@
 package ai.dla.resnet;
 
+import ai.dla.nn.InferenceWeights;
 import ai.dla.nn.Layers;
 
 import ai.djl.ndarray.NDArray;
@@ -19,7 +20,7 @@ import ai.djl.util.PairList;
  * The network's stem: conv → BN → ReLU, then for ImageNet a 3×3/2 max-pool. CIFAR: conv3×3(16);
  * ImageNet: conv7×7/2(64).
  */
-public final class Stem extends AbstractBlock {
+public final class Stem extends AbstractBlock implements InferenceWeights.Holder {
 
     private static final byte VERSION = 1;
     private static final Shape POOL_KERNEL = new Shape(3, 3);
@@ -30,6 +31,7 @@ public final class Stem extends AbstractBlock {
     private final long inChannels;
     private final Conv2d conv;
     private final BatchNorm bn;
+    private final InferenceWeights folded = new InferenceWeights();
 
     /**
      * Creates the stem.
@@ -78,11 +80,16 @@ public final class Stem extends AbstractBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = Activation.relu(Layers.convBatchNorm(ps, conv, bn, inputs.head(), training, params));
+        NDArray x = Activation.relu(Layers.convBatchNorm(ps, conv, bn, folded, inputs.head(), training, params));
         if (layout == Layout.IMAGENET) {
             x = Pool.maxPool2d(x, POOL_KERNEL, POOL_STRIDE, POOL_PAD, false);
         }
         return new NDList(x);
+    }
+
+    @Override
+    public void clearInferenceWeights() {
+        folded.clear();
     }
 
     @Override
