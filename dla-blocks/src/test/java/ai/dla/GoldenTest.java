@@ -4,12 +4,14 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertNotNull;
 import static org.testng.Assert.assertTrue;
 
+import ai.dla.fused.NativeKernel;
 import ai.dla.importer.CheckpointImporter;
 import ai.dla.importer.CheckpointLayout;
 import ai.dla.nn.ParameterPaths;
 import ai.dla.resnet.ContextMode;
 import ai.dla.resnet.DlaResNet;
 import ai.dla.resnet.ModelName;
+import ai.dla.resnet.Variant;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -69,21 +71,46 @@ public class GoldenTest {
         };
     }
 
-    @Test(dataProvider = "allFiles")
-    public void evalLogitsMatchInEveryContextMode(String file, String model) throws IOException {
+    /** Every golden file, through the fused kernel where it runs and through the separate operations. */
+    @DataProvider
+    public Object[][] allFilesBothPaths() {
+        Object[][] files = allFiles();
+        Object[][] cases = new Object[files.length * 2][];
+        for (int i = 0; i < files.length; i++) {
+            cases[2 * i] = new Object[] {files[i][0], files[i][1], true};
+            cases[2 * i + 1] = new Object[] {files[i][0], files[i][1], false};
+        }
+        return cases;
+    }
+
+    @Test(dataProvider = "allFilesBothPaths")
+    public void evalLogitsMatchInEveryContextMode(String file, String model, boolean fused) throws IOException {
+        String previous = System.getProperty(NativeKernel.PROPERTY);
+        System.setProperty(NativeKernel.PROPERTY, Boolean.toString(fused));
+        String path = fused ? " (fused)" : " (separate)";
         try (NDManager m = manager.newSubManager()) {
             Golden g = Golden.read(file, m);
             DlaResNet net = load(model, g, m);
             NDArray input = g.get("input");
+            long calls = NativeKernel.calls();
             net.setContextMode(ContextMode.SAMPLE_ZERO);
-            assertClose(file, "logits_eval", eval(net, input, m), g.get("logits_eval"), OUTPUT_TOLERANCE);
+            assertClose(file, "logits_eval" + path, eval(net, input, m), g.get("logits_eval"), OUTPUT_TOLERANCE);
             if (g.has("logits_eval_per_sample")) {
                 net.setContextMode(ContextMode.PER_SAMPLE);
                 NDArray perSample = eval(net, input, m);
-                assertClose(file, "logits_eval_per_sample", perSample, g.get("logits_eval_per_sample"), OUTPUT_TOLERANCE);
+                assertClose(file, "logits_eval_per_sample" + path, perSample, g.get("logits_eval_per_sample"),
+                        OUTPUT_TOLERANCE);
                 assertTrue(
                         Golden.relativeError(perSample, g.get("logits_eval")) > OUTPUT_TOLERANCE,
                         "the two context modes must be told apart at the golden tolerance");
+            }
+            boolean kernel = fused && net.getVariant() == Variant.DLA_L && NativeKernel.isActive();
+            assertEquals(NativeKernel.calls() > calls, kernel, file + path + ": which path ran");
+        } finally {
+            if (previous == null) {
+                System.clearProperty(NativeKernel.PROPERTY);
+            } else {
+                System.setProperty(NativeKernel.PROPERTY, previous);
             }
         }
     }

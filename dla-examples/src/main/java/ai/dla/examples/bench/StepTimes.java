@@ -37,6 +37,24 @@ public record StepTimes(long[] nanos, int batch) {
     }
 
     /**
+     * Returns a percentile of the step times by the nearest-rank method: the smallest time that at
+     * least {@code percent}% of the steps do not exceed.
+     *
+     * @param percent in (0, 100], for example 99
+     * @return milliseconds
+     * @throws IllegalArgumentException if percent is out of range
+     */
+    public double percentileMillis(double percent) {
+        if (!(percent > 0 && percent <= 100)) {
+            throw new IllegalArgumentException("a percentile is in (0, 100], got " + percent);
+        }
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        int rank = (int) Math.ceil(percent / 100 * sorted.length);
+        return sorted[Math.max(rank, 1) - 1] / 1e6;
+    }
+
+    /**
      * Returns the fastest step.
      *
      * @return milliseconds

@@ -5,6 +5,7 @@ import ai.dla.examples.bench.ResidentMemory;
 import ai.dla.examples.bench.StepTimes;
 import ai.dla.examples.train.Devices;
 import ai.dla.examples.train.NativeMemory;
+import ai.dla.fused.NativeKernel;
 import ai.dla.resnet.ContextMode;
 import ai.dla.resnet.ModelName;
 import ai.dla.resnet.Variant;
@@ -24,14 +25,19 @@ import java.util.Set;
 
 /**
  * {@code dla bench}: images per second and milliseconds per step of a network's inference and
- * training on synthetic batches, its peak resident memory, and with {@code --compare resnet} the
- * same for the plain ResNet of the same depth, measured in the same process.
+ * training on synthetic batches, the latency of single-image inference (median and 99th
+ * percentile), its peak resident memory, and with {@code --compare resnet} the same for the plain
+ * ResNet of the same depth, measured in the same process. It says which inference path DLA-L takes
+ * on the CPU and counts the fused kernel's calls per timed step, so the path that ran is measured,
+ * not assumed.
  */
 public final class BenchCommand implements Command {
 
     private static final int IMAGENET_BATCH = 16;
     private static final int SMALL_IMAGE_BATCH = 128;
     private static final int SMALL_IMAGE = 64;
+    private static final int LATENCY_STEPS = 300;
+    private static final String LATENCY = "latency";
 
     @Override
     public String name() {
@@ -40,14 +46,15 @@ public final class BenchCommand implements Command {
 
     @Override
     public String usage() {
-        return "--model NAME [--dataset D] [--mode train|infer|both] [--batch B] [--steps N] [--warmup W]"
+        return "--model NAME [--dataset D] [--mode train|infer|latency|both] [--batch B] [--steps N] [--warmup W]"
                 + " [--threads T] [--compare resnet] [--context per-sample|sample-zero] [--gpus 0|1]"
                 + " [--memory-every K] [--profile FILE.json]";
     }
 
     @Override
     public String description() {
-        return "time inference and training steps (img/s, ms/step, peak memory), optionally against ResNet";
+        return "time inference, training and single-image latency (img/s, ms/step, p99, peak memory), optionally"
+                + " against ResNet";
     }
 
     @Override
@@ -56,9 +63,12 @@ public final class BenchCommand implements Command {
                 "threads", "compare", "context", "gpus", "memory-every", "profile"), Set.of());
         ModelName model = TrainCommand.modelName(args);
         List<String> modes = modes(args.get("mode", "both"));
+        if (modes.contains(LATENCY) && args.has("batch")) {
+            throw new UsageException("dla bench: --mode latency times single images; drop --batch");
+        }
         int batch = positive(args, "batch",
                 model.dataset().getImageSize() > SMALL_IMAGE ? IMAGENET_BATCH : SMALL_IMAGE_BATCH);
-        int steps = positive(args, "steps", 20);
+        int steps = positive(args, "steps", modes.contains(LATENCY) ? LATENCY_STEPS : 20);
         int warmup = args.integer("warmup", 3);
         int memoryEvery = args.integer("memory-every", 0);
         if (warmup < 0 || memoryEvery < 0) {
@@ -84,19 +94,21 @@ public final class BenchCommand implements Command {
             JniUtils.setNumThreads(positive(args, "threads", 1));
         }
         out.printf(Locale.ROOT, "dla bench: batch %d of %dx%dx%d, %s, %d PyTorch thread(s), %d warm-up + %d timed steps"
-                        + ", context %s, %s%n", batch, model.dataset().getChannels(), model.dataset().getImageSize(),
+                        + ", context %s, %s%n", modes.equals(List.of(LATENCY)) ? 1 : batch, model.dataset().getChannels(), model.dataset().getImageSize(),
                 model.dataset().getImageSize(), device, JniUtils.getNumThreads(), warmup, steps, context.getId(),
                 keepFreed ? "freed native memory kept for reuse" : "default native allocator");
-        out.printf(Locale.ROOT, "%-6s %-24s %10s %10s %10s %10s%n", "mode", "model", "img/s", "median ms", "min ms",
-                "max ms");
+        out.println("DLA-L inference on the CPU: " + NativeKernel.describe());
+        out.printf(Locale.ROOT, "%-7s %-24s %10s %10s %10s %10s %10s %11s%n", "mode", "model", "img/s", "median ms",
+                "min ms", "max ms", "p99 ms", "kernel/step");
         for (String mode : modes) {
             List<StepTimes> results = new ArrayList<>();
             for (ModelName m : models) {
-                try (Benchmark bench = new Benchmark(m, context, device, batch)) {
+                try (Benchmark bench = new Benchmark(m, context, device, LATENCY.equals(mode) ? 1 : batch)) {
                     if (profile != null) {
                         JniUtils.startProfile(false, true, false);
                     }
-                    StepTimes times = "infer".equals(mode)
+                    long kernelCalls = NativeKernel.calls();
+                    StepTimes times = !"train".equals(mode)
                             ? bench.infer(warmup, steps)
                             : bench.train(warmup, steps, done -> {
                                 if (memoryEvery > 0 && done % memoryEvery == 0) {
@@ -109,13 +121,15 @@ public final class BenchCommand implements Command {
                     if (profile != null) {
                         JniUtils.stopProfile(profile.toAbsolutePath().toString());
                     }
-                    out.printf(Locale.ROOT, "%-6s %-24s %10.1f %10.2f %10.2f %10.2f%n", mode, m,
-                            times.imagesPerSecond(), times.medianMillis(), times.minMillis(), times.maxMillis());
+                    double perStep = (NativeKernel.calls() - kernelCalls) / (double) (warmup + steps);
+                    out.printf(Locale.ROOT, "%-7s %-24s %10.1f %10.2f %10.2f %10.2f %10.2f %11.1f%n", mode, m,
+                            times.imagesPerSecond(), times.medianMillis(), times.minMillis(), times.maxMillis(),
+                            times.percentileMillis(99), perStep);
                     results.add(times);
                 }
             }
             if (results.size() == 2) {
-                out.printf(Locale.ROOT, "%-6s time ratio %s / %s: %.2f%n", mode, models.get(0), models.get(1),
+                out.printf(Locale.ROOT, "%-7s time ratio %s / %s: %.2f%n", mode, models.get(0), models.get(1),
                         results.get(0).medianMillis() / results.get(1).medianMillis());
             }
         }
@@ -131,9 +145,10 @@ public final class BenchCommand implements Command {
                 return List.of("infer", "train");
             case "infer":
             case "train":
+            case LATENCY:
                 return List.of(mode);
             default:
-                throw new UsageException("dla bench: --mode takes train, infer or both, got '" + mode + "'");
+                throw new UsageException("dla bench: --mode takes train, infer, latency or both, got '" + mode + "'");
         }
     }
 

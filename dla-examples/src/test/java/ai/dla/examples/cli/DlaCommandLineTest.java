@@ -3,6 +3,7 @@ package ai.dla.examples.cli;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
+import ai.dla.fused.NativeKernel;
 import ai.dla.resnet.ModelName;
 
 import ai.djl.ndarray.NDArray;
@@ -222,7 +223,7 @@ public class DlaCommandLineTest {
             double[] dla = benchRow(r.out, mode, MODEL);
             double[] plain = benchRow(r.out, mode, "resnet-20-cifar10");
             for (double[] row : List.of(dla, plain)) {
-                assertTrue(row[2] <= row[1] && row[1] <= row[3], "min <= median <= max: " + r.out);
+                assertTrue(row[2] <= row[1] && row[1] <= row[4] && row[4] <= row[3], "min <= median <= p99 <= max: " + r.out);
                 assertEquals(row[0], 4 * 1000 / row[1], 0.01 * row[0], "img/s is the batch over the median step");
             }
             Matcher ratio = Pattern.compile(mode + " +time ratio " + MODEL + " / resnet-20-cifar10: ([0-9.]+)").matcher(r.out);
@@ -250,12 +251,35 @@ public class DlaCommandLineTest {
         assertEquals(steps, List.of(2, 4), r.out);
     }
 
-    /** Parses a bench row: img/s, median, min and max ms. */
+    @Test
+    public void benchTimesSingleImageLatencyAndCountsTheFusedKernel() {
+        Result r = run("bench", "--model", MODEL, "--mode", "latency", "--steps", "5", "--warmup", "1", "--compare",
+                "resnet", "--threads", "2");
+        assertEquals(r.status, 0, r.err);
+        assertTrue(r.out.contains("batch 1 of 3x32x32") && r.out.contains("DLA-L inference on the CPU: "
+                + NativeKernel.describe()), r.out);
+        double[] dla = benchRow(r.out, "latency", MODEL);
+        double[] plain = benchRow(r.out, "latency", "resnet-20-cifar10");
+        for (double[] row : List.of(dla, plain)) {
+            assertTrue(row[2] <= row[1] && row[1] <= row[4] && row[4] <= row[3], "min <= median <= p99 <= max: " + r.out);
+            assertEquals(row[0], 1000 / row[1], 0.01 * row[0], "img/s is one image over the median step");
+        }
+        // DLA-L-20 has six units, each one kernel call where the kernel runs; the ResNet none
+        assertEquals(dla[5], NativeKernel.isActive() ? 6.0 : 0.0, r.out);
+        assertEquals(plain[5], 0.0, r.out);
+        assertTrue(r.out.contains("latency time ratio " + MODEL + " / resnet-20-cifar10: "), r.out);
+    }
+
+    /** Parses a bench row: img/s, median, min, max and p99 ms, and the kernel calls per step. */
     private static double[] benchRow(String out, String mode, String model) {
-        Matcher m = Pattern.compile("(?m)^" + mode + " +" + model + " +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+)$").matcher(out);
+        Matcher m = Pattern.compile("(?m)^" + mode + " +" + model
+                + " +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+)$").matcher(out);
         assertTrue(m.find(), "no " + mode + " row for " + model + " in\n" + out);
-        return new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)),
-            Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4))};
+        double[] row = new double[6];
+        for (int i = 0; i < row.length; i++) {
+            row[i] = Double.parseDouble(m.group(i + 1));
+        }
+        return row;
     }
 
     @Test
@@ -271,7 +295,8 @@ public class DlaCommandLineTest {
     @Test
     public void benchRefusesBadFlags() {
         Map<List<String>, String> cases = Map.of(
-                List.of("--mode", "fast"), "--mode takes train, infer or both",
+                List.of("--mode", "fast"), "--mode takes train, infer, latency or both",
+                List.of("--mode", "latency", "--batch", "4"), "--mode latency times single images; drop --batch",
                 List.of("--compare", "vgg"), "--compare takes resnet",
                 List.of("--batch", "0"), "--batch takes a positive number",
                 List.of("--steps", "x"), "--steps takes a whole number",
