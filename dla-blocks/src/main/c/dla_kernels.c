@@ -113,6 +113,8 @@ typedef int64_t (*stride_fn)(const void *tensor, int64_t dim);
 static data_ptr_fn tensor_data;
 /* Whether the CPU runs the AVX-512 versions (16 lanes) of the streaming loops; set by dla_init. */
 static int wide;
+/* Whether the CPU has AVX2 and FMA; set by dla_init. */
+static int avx2;
 static stride_fn tensor_stride;
 
 /* Resolves the two libtorch functions from the already loaded library; 0 on success. */
@@ -123,6 +125,7 @@ EXPORT int dla_init(const char *libtorch_cpu) {
     }
     __builtin_cpu_init();
     wide = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     tensor_data = (data_ptr_fn) dlsym(lib, "_ZNK2at10TensorBase8data_ptrIfEEPT_v");
     tensor_stride = (stride_fn) dlsym(lib, "_ZN2at4_ops10stride_int4callERKNS_6TensorEl");
     if (tensor_data == NULL || tensor_stride == NULL) {
@@ -335,29 +338,47 @@ static void hh_row(const unit_job *j, const float *h, float *hid, float *row) {
     }
 }
 
-/* c' = σ(f)·c + σ(i)·tanh(g) and h' = norm(c') for one sample's gates (i, f, g), C a multiple of 8. */
+/*
+ * c' = σ(f)·c + σ(i)·tanh(g) and h' = norm(c') for one sample's gates (i, f, g), C a multiple of 8.
+ * Instantiated for AVX2 and for the baseline (GCC's target_clones on this function trips an
+ * internal compiler error of GCC 12 under -march=native, so the choice is made at run time).
+ */
+#define GATE_UPDATE(NAME, TARGET)                                                                        \
+    TARGET static void NAME(int norm, const float *gates, const float *c, int64_t ch, float *h_out,      \
+            float *c_out) {                                                                           \
+        for (int64_t q = 0; q < ch; q += LANES) {                                                     \
+            v8 prev = c == NULL ? (v8) {0} : load8(c + q);                                            \
+            v8 cn = sigmoid8(load8(gates + ch + q)) * prev                                            \
+                    + sigmoid8(load8(gates + q)) * tanh8(load8(gates + 2 * ch + q));                  \
+            if (c_out != NULL) {                                                                      \
+                store8(c_out + q, cn);                                                                \
+            }                                                                                         \
+            v8 h;                                                                                     \
+            switch (norm) {                                                                           \
+                case 1:                                                                               \
+                    h = cn;                                                                           \
+                    break;                                                                            \
+                case 2:                                                                               \
+                    h = tanh8(cn);                                                                    \
+                    break;                                                                            \
+                case 3:                                                                               \
+                    h = select8((cn > 0) | (cn != cn), cn, (v8) {0}); /* ReLU; NaN stays NaN */      \
+                    break;                                                                            \
+                default:                                                                              \
+                    h = sigmoid8(cn);                                                                 \
+            }                                                                                         \
+            store8(h_out + q, h);                                                                     \
+        }                                                                                             \
+    }
+
+GATE_UPDATE(gate_update_avx2, __attribute__((target("arch=x86-64-v3"))))
+GATE_UPDATE(gate_update_baseline, )
+
 static void gate_update(int norm, const float *gates, const float *c, int64_t ch, float *h_out, float *c_out) {
-    for (int64_t q = 0; q < ch; q += LANES) {
-        v8 prev = c == NULL ? (v8) {0} : load8(c + q);
-        v8 cn = sigmoid8(load8(gates + ch + q)) * prev + sigmoid8(load8(gates + q)) * tanh8(load8(gates + 2 * ch + q));
-        if (c_out != NULL) {
-            store8(c_out + q, cn);
-        }
-        v8 h;
-        switch (norm) {
-            case 1:
-                h = cn;
-                break;
-            case 2:
-                h = tanh8(cn);
-                break;
-            case 3:
-                h = select8((cn > 0) | (cn != cn), cn, (v8) {0}); /* ReLU; NaN stays NaN */
-                break;
-            default:
-                h = sigmoid8(cn);
-        }
-        store8(h_out + q, h);
+    if (avx2) {
+        gate_update_avx2(norm, gates, c, ch, h_out, c_out);
+    } else {
+        gate_update_baseline(norm, gates, c, ch, h_out, c_out);
     }
 }
 
