@@ -581,15 +581,16 @@ static void samples(unit_job *j, int64_t b0, int64_t b1, float *scratch, double 
     float *rows = ko + TAPS * c;
     float inv = 1.0f / (float) (j->height * j->width);
     /*
-     * As many samples as keep their maps (x, o and the output) within about 1 MiB of cache, or,
-     * where the DSU's weights are larger than a sample's maps (the last ImageNet stage), as many as
-     * make one pass over the weights serve several samples.
+     * As many samples as keep their maps (x, o and the output) within about 1 MiB of cache; or,
+     * where the DSU's weights are large (512 KiB and more) and a sample's maps are not (under
+     * 4 MiB), GROUP samples, so that one pass over the weights serves all of them and the maps are
+     * read back from the last-level cache.
      */
     int64_t bytes = 3 * j->height * j->width * c * (int64_t) sizeof(float);
     int64_t weights = 2 * (4 * c * (int64_t) j->hidden) * (int64_t) sizeof(float);
     int64_t group = bytes >= (1 << 20) ? 1 : (1 << 20) / bytes;
-    if (weights / bytes > group) {
-        group = weights / bytes;
+    if (weights >= (512 << 10) && bytes < (4 << 20)) {
+        group = GROUP;
     }
     group = group > GROUP ? GROUP : group;
     for (int64_t g0 = b0; g0 < b1; g0 += group) {

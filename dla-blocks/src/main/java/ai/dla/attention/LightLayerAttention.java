@@ -131,8 +131,7 @@ public final class LightLayerAttention extends ProjectedAttention implements Inf
      *     the weights
      */
     public NDArray packedWeights(ParameterStore ps, NDArray like, NDArray shortcutWeight) {
-        Folded f = inferenceWeights(ps, like, shortcutWeight);
-        return f == null ? null : f.packed();
+        return inferenceWeights(ps, like, shortcutWeight).packed();
     }
 
     /**

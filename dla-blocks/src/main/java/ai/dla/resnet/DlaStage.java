@@ -93,7 +93,8 @@ public final class DlaStage extends ContextStage {
 
     /** Unit l's inference after its bottleneck through the fused kernel, or null where it does not apply. */
     private NDList fused(ParameterStore ps, int l, NDArray out, NDArray o, NDList context, NDArray shortcutWeight) {
-        if (!(cell instanceof DynamicSharingUnit) || !Device.Type.CPU.equals(out.getDevice().getDeviceType()) || !NativeKernel.isActive()) {
+        boolean cpu = Device.Type.CPU.equals(out.getDevice().getDeviceType());
+        if (!(cell instanceof DynamicSharingUnit) || !cpu || !NativeKernel.isActive()) {
             return null;
         }
         DynamicSharingUnit dsu = (DynamicSharingUnit) cell;

@@ -4,6 +4,7 @@ import ai.dla.examples.train.Recipe;
 import ai.dla.examples.train.ResumableSgd;
 import ai.dla.examples.train.Score;
 import ai.dla.examples.train.TrainingRun;
+import ai.dla.fused.NativeKernel;
 import ai.dla.resnet.ContextMode;
 import ai.dla.resnet.DatasetProfile;
 import ai.dla.resnet.ModelName;
@@ -16,7 +17,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
@@ -24,13 +24,16 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.translate.Batchifier;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
- * Times one network's steps on a fixed synthetic batch of the dataset's input size: inference
+ * One network and its fixed synthetic batch of the dataset's input size, to time its inference
  * steps (the eval-mode forward pass) and training steps (forward, backward and the SGD update of
- * {@code dla train}, with the published recipe's DropPath and weight decay). Every step runs in a
- * scoped manager that is closed before the next, as in training.
+ * {@code dla train}, with the published recipe's DropPath and weight decay), alone or interleaved
+ * with other networks ({@link #interleaved}). Every step runs in a scoped manager that is closed
+ * before the next, as in training.
  */
 public final class Benchmark implements AutoCloseable {
 
@@ -43,6 +46,8 @@ public final class Benchmark implements AutoCloseable {
     private final NDManager data;
     private final NDArray images;
     private final NDArray labels;
+    private final ParameterStore inference;
+    private final Score fit = new Score();
 
     /**
      * Builds the network, initialised from a fixed seed, and its synthetic batch.
@@ -70,6 +75,7 @@ public final class Benchmark implements AutoCloseable {
         images = data.randomNormal(input);
         labels = data.randomInteger(0, dataset.getClasses(), new Shape(batch), DataType.INT32)
                 .toType(DataType.FLOAT32, false);
+        inference = new ParameterStore(data, false);
     }
 
     /**
@@ -82,55 +88,66 @@ public final class Benchmark implements AutoCloseable {
     }
 
     /**
-     * Times eval-mode forward passes.
+     * Times several networks' steps interleaved: each round runs one step of every network in
+     * turn, so that all of them see the same state of the machine (a shared virtual machine drifts
+     * by tens of percent over seconds, which a run of one network after the other would report as
+     * a difference between them). Warm-up rounds are not timed.
      *
-     * @param warmup the steps run first and not timed
-     * @param steps the steps timed
-     * @return the times of the timed steps
+     * @param benchmarks the networks, each with its batch
+     * @param training whether to time training steps (else eval-mode forward passes)
+     * @param warmup the rounds run first and not timed
+     * @param steps the rounds timed
+     * @param afterRound called with the number of timed rounds completed, after each one
+     * @return the times of each network, in the order given
      */
-    public StepTimes infer(int warmup, int steps) {
-        Block block = model.getBlock();
-        ParameterStore parameters = new ParameterStore(data, false);
-        return time(warmup, steps, scope -> {
-            NDArray x = images.duplicate();
-            x.attach(scope);
-            NDArray logits = block.forward(parameters, new NDList(x), false).head();
-            logits.getFloat(0, 0); // waits for the device, and reads what a caller would
-        }, step -> { });
-    }
-
-    /**
-     * Times training steps.
-     *
-     * @param warmup the steps run first and not timed
-     * @param steps the steps timed
-     * @param afterStep called with the number of timed steps completed, after each one
-     * @return the times of the timed steps
-     */
-    public StepTimes train(int warmup, int steps, IntConsumer afterStep) {
-        Score fit = new Score();
-        return time(warmup, steps, scope -> {
-            Batch step = new Batch(scope.newSubManager(), new NDList(images.duplicate()),
-                    new NDList(labels.duplicate()), batch, Batchifier.STACK, Batchifier.STACK, 0, 0);
-            try (step) {
-                TrainingRun.trainStep(trainer, step, fit);
-            }
-        }, afterStep);
-    }
-
-    private StepTimes time(int warmup, int steps, Step step, IntConsumer afterStep) {
-        long[] nanos = new long[steps];
+    public static List<StepTimes> interleaved(
+            List<Benchmark> benchmarks, boolean training, int warmup, int steps, IntConsumer afterRound) {
+        long[][] nanos = new long[benchmarks.size()][steps];
+        long[] kernelCalls = new long[benchmarks.size()];
         for (int i = -warmup; i < steps; i++) {
-            long begin = System.nanoTime();
-            try (NDManager scope = data.newSubManager()) {
-                step.run(scope);
+            for (int b = 0; b < benchmarks.size(); b++) {
+                Benchmark bench = benchmarks.get(b);
+                long calls = NativeKernel.calls();
+                long begin = System.nanoTime();
+                try (NDManager scope = bench.data.newSubManager()) {
+                    if (training) {
+                        bench.trainStep(scope);
+                    } else {
+                        bench.inferStep(scope);
+                    }
+                }
+                long elapsed = System.nanoTime() - begin;
+                kernelCalls[b] += NativeKernel.calls() - calls;
+                if (i >= 0) {
+                    nanos[b][i] = elapsed;
+                }
             }
             if (i >= 0) {
-                nanos[i] = System.nanoTime() - begin;
-                afterStep.accept(i + 1);
+                afterRound.accept(i + 1);
             }
         }
-        return new StepTimes(nanos, batch);
+        List<StepTimes> times = new ArrayList<>();
+        for (int b = 0; b < benchmarks.size(); b++) {
+            times.add(new StepTimes(nanos[b], benchmarks.get(b).batch, kernelCalls[b] / (double) (warmup + steps)));
+        }
+        return times;
+    }
+
+    /** One eval-mode forward pass of the batch, read back as a caller would. */
+    private void inferStep(NDManager scope) {
+        NDArray x = images.duplicate();
+        x.attach(scope);
+        NDArray logits = model.getBlock().forward(inference, new NDList(x), false).head();
+        logits.getFloat(0, 0); // waits for the device, and reads what a caller would
+    }
+
+    /** One training step of {@code dla train}: forward, loss, backward and the update. */
+    private void trainStep(NDManager scope) {
+        Batch step = new Batch(scope.newSubManager(), new NDList(images.duplicate()),
+                new NDList(labels.duplicate()), batch, Batchifier.STACK, Batchifier.STACK, 0, 0);
+        try (step) {
+            TrainingRun.trainStep(trainer, step, fit);
+        }
     }
 
     @Override
@@ -140,7 +157,4 @@ public final class Benchmark implements AutoCloseable {
         model.close();
     }
 
-    private interface Step {
-        void run(NDManager scope);
-    }
 }

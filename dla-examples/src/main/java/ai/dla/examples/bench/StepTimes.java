@@ -7,20 +7,32 @@ import java.util.Arrays;
  *
  * @param nanos the time of each step, in the order they ran
  * @param batch the images per step
+ * @param kernelCallsPerStep the fused kernel's calls per step (warm-up included)
  */
-public record StepTimes(long[] nanos, int batch) {
+public record StepTimes(long[] nanos, int batch, double kernelCallsPerStep) {
 
     /**
      * Checks that there is at least one step.
      *
      * @param nanos the time of each step
      * @param batch the images per step
+     * @param kernelCallsPerStep the fused kernel's calls per step
      */
     public StepTimes {
         if (nanos.length == 0) {
             throw new IllegalArgumentException("no step was measured");
         }
         nanos = nanos.clone();
+    }
+
+    /**
+     * Times of steps that made no kernel call.
+     *
+     * @param nanos the time of each step
+     * @param batch the images per step
+     */
+    public StepTimes(long[] nanos, int batch) {
+        this(nanos, batch, 0);
     }
 
     /**

@@ -27,7 +27,7 @@ import java.util.Set;
  * {@code dla bench}: images per second and milliseconds per step of a network's inference and
  * training on synthetic batches, the latency of single-image inference (median and 99th
  * percentile), its peak resident memory, and with {@code --compare resnet} the same for the plain
- * ResNet of the same depth, measured in the same process. It says which inference path DLA-L takes
+ * ResNet of the same depth, measured in the same process with the two networks' steps interleaved. It says which inference path DLA-L takes
  * on the CPU and counts the fused kernel's calls per timed step, so the path that ran is measured,
  * not assumed.
  */
@@ -74,6 +74,9 @@ public final class BenchCommand implements Command {
         if (warmup < 0 || memoryEvery < 0) {
             throw new UsageException("dla bench: --warmup and --memory-every take a number of steps, 0 or more");
         }
+        if (memoryEvery > 0 && !modes.contains("train")) {
+            throw new UsageException("dla bench: --memory-every reports training steps; give --mode train or both");
+        }
         List<ModelName> models = new ArrayList<>(List.of(model));
         if (args.has("compare")) {
             models.add(plain(model, args.get("compare", null)));
@@ -101,36 +104,40 @@ public final class BenchCommand implements Command {
         out.printf(Locale.ROOT, "%-7s %-24s %10s %10s %10s %10s %10s %11s%n", "mode", "model", "img/s", "median ms",
                 "min ms", "max ms", "p99 ms", "kernel/step");
         for (String mode : modes) {
-            List<StepTimes> results = new ArrayList<>();
-            for (ModelName m : models) {
-                try (Benchmark bench = new Benchmark(m, context, device, LATENCY.equals(mode) ? 1 : batch)) {
-                    if (profile != null) {
-                        JniUtils.startProfile(false, true, false);
-                    }
-                    long kernelCalls = NativeKernel.calls();
-                    StepTimes times = !"train".equals(mode)
-                            ? bench.infer(warmup, steps)
-                            : bench.train(warmup, steps, done -> {
-                                if (memoryEvery > 0 && done % memoryEvery == 0) {
-                                    out.printf(Locale.ROOT, "  step %d: resident memory %s (Java heap committed %s)%n",
-                                            done, ResidentMemory.format(ResidentMemory.current()),
-                                            ResidentMemory.format(OptionalLong.of(ManagementFactory.getMemoryMXBean()
-                                                    .getHeapMemoryUsage().getCommitted())));
-                                }
-                            });
-                    if (profile != null) {
-                        JniUtils.stopProfile(profile.toAbsolutePath().toString());
-                    }
-                    double perStep = (NativeKernel.calls() - kernelCalls) / (double) (warmup + steps);
-                    out.printf(Locale.ROOT, "%-7s %-24s %10.1f %10.2f %10.2f %10.2f %10.2f %11.1f%n", mode, m,
-                            times.imagesPerSecond(), times.medianMillis(), times.minMillis(), times.maxMillis(),
-                            times.percentileMillis(99), perStep);
-                    results.add(times);
+            List<Benchmark> benchmarks = new ArrayList<>();
+            try {
+                for (ModelName m : models) {
+                    benchmarks.add(new Benchmark(m, context, device, LATENCY.equals(mode) ? 1 : batch));
                 }
-            }
-            if (results.size() == 2) {
-                out.printf(Locale.ROOT, "%-7s time ratio %s / %s: %.2f%n", mode, models.get(0), models.get(1),
-                        results.get(0).medianMillis() / results.get(1).medianMillis());
+                if (profile != null) {
+                    JniUtils.startProfile(false, true, false);
+                }
+                boolean training = "train".equals(mode);
+                List<StepTimes> results = Benchmark.interleaved(benchmarks, training, warmup, steps, done -> {
+                    if (training && memoryEvery > 0 && done % memoryEvery == 0) {
+                        out.printf(Locale.ROOT, "  step %d: resident memory %s (Java heap committed %s)%n",
+                                done, ResidentMemory.format(ResidentMemory.current()),
+                                ResidentMemory.format(OptionalLong.of(ManagementFactory.getMemoryMXBean()
+                                        .getHeapMemoryUsage().getCommitted())));
+                    }
+                });
+                if (profile != null) {
+                    JniUtils.stopProfile(profile.toAbsolutePath().toString());
+                }
+                for (int i = 0; i < results.size(); i++) {
+                    StepTimes times = results.get(i);
+                    out.printf(Locale.ROOT, "%-7s %-24s %10.1f %10.2f %10.2f %10.2f %10.2f %11.1f%n", mode,
+                            models.get(i), times.imagesPerSecond(), times.medianMillis(), times.minMillis(),
+                            times.maxMillis(), times.percentileMillis(99), times.kernelCallsPerStep());
+                }
+                if (results.size() == 2) {
+                    out.printf(Locale.ROOT, "%-7s time ratio %s / %s: %.2f%n", mode, models.get(0), models.get(1),
+                            results.get(0).medianMillis() / results.get(1).medianMillis());
+                }
+            } finally {
+                for (Benchmark b : benchmarks) {
+                    b.close();
+                }
             }
         }
         out.println("peak resident memory: " + ResidentMemory.format(ResidentMemory.peak()));
