@@ -16,10 +16,10 @@
  * averages, once for the stencil, while they are still in cache) and x' is written once, over x, so
  * that no new map is allocated and touched.
  *
- * Nothing here throws or calls into C++ other than three exported, non-throwing functions of
+ * Nothing here throws or calls into C++ other than two exported, non-throwing functions of
  * libtorch 2.0.1 resolved at dla_init: TensorBase::data_ptr<float>() and the operator
  * stride.int, both called only on tensors that the Java side checked to be dense float32 CPU
- * tensors of rank 4 or 2. The layout of every tensor is checked here, from its strides, before
+ * tensors of rank 4, 2 or 1. The layout of every tensor is checked here, from its strides, before
  * any of its memory is touched.
  *
  * Threads: OpenMP. Loaded after libtorch, whose bundled libgomp carries the soname libgomp.so.1,
@@ -534,7 +534,6 @@ static int64_t scratch_floats(const unit_job *j) {
     int64_t c = j->channels, m = j->hidden;
     return 2 * c                  /* one row of sums of each map */
            + 2 * GROUP * c        /* gx, go of a group */
-           + 2 * GROUP * c        /* h', c' of a group (when not written out) */
            + GROUP * c            /* d of a group */
            + (GROUP + 2) * 3 * c  /* gates, plus two spare rows */
            + GROUP * m            /* hidden activations */
@@ -570,9 +569,7 @@ static void samples(unit_job *j, int64_t b0, int64_t b1, float *scratch, double 
     float *row = scratch;
     float *gx = row + 2 * c;
     float *go = gx + GROUP * c;
-    float *hn = go + GROUP * c;
-    float *cn = hn + GROUP * c;
-    float *d = cn + GROUP * c;
+    float *d = go + GROUP * c;
     float *gates = d + GROUP * c;
     float *hid = gates + (GROUP + 2) * 3 * c;
     float *a = hid + GROUP * j->hidden;
