@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** One golden file of {@code ../shared/golden/}: arrays computed by the authors' code. */
+/** One golden file of {@code dla-blocks/src/test/resources/golden/}: arrays computed by the authors' code. */
 public final class Golden {
 
     private final Map<String, NDArray> arrays = new LinkedHashMap<>();
@@ -28,15 +28,15 @@ public final class Golden {
 
     /**
      * Returns the golden directory, from the system property {@code dla.golden.dir} that the build
-     * sets to {@code ../shared/golden}.
+     * sets to the repository's copy, {@code dla-blocks/src/test/resources/golden}.
      *
      * @return the directory
      */
     public static Path dir() {
-        Path dir = Path.of(System.getProperty("dla.golden.dir", "../shared/golden"));
+        Path dir = Path.of(System.getProperty("dla.golden.dir", "src/test/resources/golden"));
         if (!Files.isDirectory(dir)) {
-            throw new IllegalStateException(
-                    "Golden vectors not found at " + dir.toAbsolutePath() + " (expected ../shared/golden beside the repository)");
+            throw new IllegalStateException("Golden vectors not found at " + dir.toAbsolutePath()
+                    + " (the repository keeps them in dla-blocks/src/test/resources/golden)");
         }
         return dir;
     }

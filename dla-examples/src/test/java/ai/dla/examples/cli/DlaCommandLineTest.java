@@ -46,7 +46,7 @@ public class DlaCommandLineTest {
     public void setUp() throws IOException {
         work = Files.createTempDirectory("dla-cli");
         manager = NDManager.newBaseManager();
-        Path file = Path.of(System.getProperty("dla.golden.dir", "../shared/golden")).resolve("cifar10-dla_l-20.npz");
+        Path file = Path.of(System.getProperty("dla.golden.dir", "../dla-blocks/src/test/resources/golden")).resolve("cifar10-dla_l-20.npz");
         try (InputStream is = Files.newInputStream(file)) {
             golden = NDList.decode(manager, is);
         }
