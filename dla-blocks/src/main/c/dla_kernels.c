@@ -189,7 +189,6 @@ typedef struct {
     int64_t batch, channels, height, width;
     int hidden, k, norm, sample_zero, threads;
     float *s0_h, *s0_c; /* sample 0's new context, sample-zero mode */
-    volatile int failed;
 } unit_job;
 
 static float sigmoidf(float v) { return 1.0f / (1.0f + expf(-v)); }
@@ -543,13 +542,8 @@ static int64_t scratch_floats(const unit_job *j) {
 }
 
 /* Sample 0's new context, for sample-zero mode. */
-static void sample_zero_context(unit_job *j, float *scratch) {
+static void sample_zero_context(unit_job *j, float *scratch, double *sums) {
     int64_t c = j->channels;
-    double *sums = (double *) malloc(2 * c * sizeof(double));
-    if (sums == NULL) {
-        j->failed = 1;
-        return;
-    }
     memset(sums, 0, 2 * c * sizeof(double));
     gap_rows(j, 0, 0, j->height, sums, sums + c, scratch);
     float *gx = scratch + 2 * c;
@@ -557,7 +551,6 @@ static void sample_zero_context(unit_job *j, float *scratch) {
     for (int64_t q = 0; q < c; q++) {
         gx[q] = (float) sums[q] * inv;
     }
-    free(sums);
     float *hid = gx + c;
     float *gates = hid + j->hidden;
     dsu_block(j, gx, j->h_prev, j->c_prev, 0, 1, hid, gates, j->s0_h, j->s0_c);
@@ -779,16 +772,15 @@ EXPORT int dla_light_unit(int64_t x_t, int64_t o_t, int64_t h_prev_t, int64_t c_
         int tid = omp_get_thread_num();
         int n = omp_get_num_threads();
         float *mine = scratch + (int64_t) tid * per_thread;
+        double *my_sums = sums + (int64_t) tid * 2 * channels;
         if (by_sample) {
             if (sample_zero) {
                 if (tid == 0) {
-                    sample_zero_context(&j, mine);
+                    sample_zero_context(&j, mine, my_sums);
                 }
 #pragma omp barrier
             }
-            if (!j.failed) {
-                samples(&j, batch * tid / n, batch * (tid + 1) / n, mine, sums + (int64_t) tid * 2 * channels);
-            }
+            samples(&j, batch * tid / n, batch * (tid + 1) / n, mine, my_sums);
         } else {
             rows(&j, tid, n, mine, sums, shared);
         }
@@ -797,5 +789,5 @@ EXPORT int dla_light_unit(int64_t x_t, int64_t o_t, int64_t h_prev_t, int64_t c_
     free(sums);
     free(shared);
     free(s0);
-    return j.failed ? DLA_NO_MEMORY : DLA_OK;
+    return DLA_OK;
 }

@@ -24,7 +24,7 @@ import ai.djl.training.ParameterStore;
 public abstract class ProjectedAttention extends AbstractBlock {
 
     /** The number of channels in one attention head. */
-    static final int HEAD_WIDTH = 32;
+    public static final int HEAD_WIDTH = 32;
 
     private static final Shape ONE = new Shape(1);
 

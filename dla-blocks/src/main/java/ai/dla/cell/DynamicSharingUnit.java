@@ -61,15 +61,6 @@ public final class DynamicSharingUnit extends GatedCell implements InferenceWeig
     }
 
     /**
-     * Returns how the gates are formed.
-     *
-     * @return the form
-     */
-    public DsuForm getForm() {
-        return form;
-    }
-
-    /**
      * Returns the hidden width m = C / r of the perceptrons.
      *
      * @return m

@@ -1,5 +1,6 @@
 package ai.dla.fused;
 
+import ai.dla.attention.ProjectedAttention;
 import ai.dla.cell.ContextNorm;
 import ai.dla.nn.InferenceWeights;
 
@@ -38,7 +39,6 @@ import ai.djl.pytorch.engine.PtNDArray;
  */
 public final class FusedLightUnit {
 
-    private static final int HEAD_WIDTH = 32;
     private static final int TAPS = 9;
 
     private FusedLightUnit() {}
@@ -73,7 +73,7 @@ public final class FusedLightUnit {
             return null;
         }
         Shape s = x.getShape();
-        if (s.dimension() != 4 || !s.equals(o.getShape()) || s.get(1) % HEAD_WIDTH != 0) {
+        if (s.dimension() != 4 || !s.equals(o.getShape()) || s.get(1) % ProjectedAttention.HEAD_WIDTH != 0) {
             return null;
         }
         long batch = s.get(0);

@@ -70,11 +70,12 @@ public final class DlaStage extends ContextStage {
         NDList context = null;
         ContextMode mode = getContextMode();
         NDArray shortcutWeight = ps.getValue(dw.getParameters().get("weight"), x.getDevice(), training);
+        NDArray dsuWeights = training ? null : fusedCellWeights(ps, x);
         for (int l = 0; l < units.size(); l++) {
             NDList unit = units.get(l).forward(ps, new NDList(x), training, params);
             NDArray out = unit.get(0);
             NDArray o = unit.get(1);
-            NDList fused = training ? null : fused(ps, l, out, o, context, shortcutWeight);
+            NDList fused = dsuWeights == null ? null : fused(ps, l, out, o, context, shortcutWeight, dsuWeights);
             if (fused != null) {
                 x = fused.get(0);
                 context = fused.subNDList(1);
@@ -91,19 +92,29 @@ public final class DlaStage extends ContextStage {
         return new NDList(x);
     }
 
-    /** Unit l's inference after its bottleneck through the fused kernel, or null where it does not apply. */
-    private NDList fused(ParameterStore ps, int l, NDArray out, NDArray o, NDList context, NDArray shortcutWeight) {
-        boolean cpu = Device.Type.CPU.equals(out.getDevice().getDeviceType());
+    /**
+     * The DSU's packed weights for the fused kernel, fetched once per pass for all the stage's units,
+     * or null where the kernel does not apply to this stage (another cell or form, not the CPU, the
+     * kernel not active).
+     */
+    private NDArray fusedCellWeights(ParameterStore ps, NDArray x) {
+        boolean cpu = Device.Type.CPU.equals(x.getDevice().getDeviceType());
         if (!(cell instanceof DynamicSharingUnit) || !cpu || !NativeKernel.isActive()) {
             return null;
         }
+        return ((DynamicSharingUnit) cell).packedWeights(ps, x.getDevice());
+    }
+
+    /** Unit l's inference after its bottleneck through the fused kernel, or null where it does not apply. */
+    private NDList fused(ParameterStore ps, int l, NDArray out, NDArray o, NDList context, NDArray shortcutWeight,
+            NDArray dsuWeights) {
         DynamicSharingUnit dsu = (DynamicSharingUnit) cell;
         LightLayerAttention la = attention.get(l);
         return FusedLightUnit.apply(
                 out,
                 o,
                 context,
-                dsu.packedWeights(ps, out.getDevice()),
+                dsuWeights,
                 la.packedWeights(ps, out, shortcutWeight),
                 dsu.getHiddenWidth(),
                 la.getKernel(),

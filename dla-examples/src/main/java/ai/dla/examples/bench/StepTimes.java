@@ -25,15 +25,6 @@ public record StepTimes(long[] nanos, int batch, double kernelCallsPerStep) {
         nanos = nanos.clone();
     }
 
-    /**
-     * Times of steps that made no kernel call.
-     *
-     * @param nanos the time of each step
-     * @param batch the images per step
-     */
-    public StepTimes(long[] nanos, int batch) {
-        this(nanos, batch, 0);
-    }
 
     /**
      * Returns the median step time (the mean of the middle two for an even count).
