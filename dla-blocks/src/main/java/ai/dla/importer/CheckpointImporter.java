@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -25,12 +26,13 @@ import java.util.Set;
  * }</pre>
  *
  * Every parameter must find its key with the right shape, and every key must be used: otherwise
- * nothing is loaded and one {@link IllegalArgumentException} lists all missing, unexpected and
- * mis-shaped keys.
+ * nothing is loaded and one {@link IllegalArgumentException} says which network the checkpoint
+ * holds ({@link CheckpointSignature}) or, if it holds this one, counts the missing, unexpected and
+ * mis-shaped keys and lists the first of each.
  */
 public final class CheckpointImporter {
 
-    private static final int MAX_LISTED = 30;
+    private static final int MAX_LISTED = 3;
 
     private CheckpointImporter() {}
 
@@ -73,6 +75,11 @@ public final class CheckpointImporter {
             }
         }
         if (!missing.isEmpty() || !unexpected.isEmpty() || !misshaped.isEmpty()) {
+            Optional<CheckpointSignature> found = CheckpointSignature.of(arrays);
+            if (found.isPresent() && !found.get().equals(signature(net))) {
+                throw new IllegalArgumentException("The checkpoint holds " + found.get() + ", not "
+                        + net.describe() + found.get().modelName().map(n -> ": import it as " + n).orElse(""));
+            }
             throw new IllegalArgumentException(
                     "The checkpoint does not match "
                             + net.describe()
@@ -93,6 +100,11 @@ public final class CheckpointImporter {
             target.setRequiresGradient(grad);
         }
         net.clearInferenceWeights(); // the values changed in place
+    }
+
+    private static CheckpointSignature signature(DlaResNet net) {
+        return new CheckpointSignature(net.getVariant(), net.getLayout(), net.getDepth(), net.getClasses(),
+                net.getInputChannels());
     }
 
     private static String section(String title, List<String> items) {

@@ -395,19 +395,72 @@ public final class DlaResNet extends AbstractBlock {
         return ParameterPaths.countTrainable(this);
     }
 
+    /**
+     * Runs the network. Where autograd does not record (inference), the intermediate arrays of the
+     * pass live in a manager of their own, closed when the pass returns, and only the logits join
+     * the input's manager: a caller that keeps one input manager open over many passes holds flat
+     * memory. Where it records, they stay in the input's manager until the caller closes it, after
+     * the backward pass: some of them (DJL's scalar operands) are views of Java buffers that the
+     * backward pass still reads.
+     */
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.head();
-        checkInput(x.getShape());
+        checkInput(x.getShape(), x.getDataType());
         if (training) {
             keepFrozen();
         }
+        if (InferenceWeights.recording(x)) {
+            return pass(ps, x, training, params);
+        }
+        NDManager caller = x.getManager();
+        try (NDManager pass = caller.newSubManager()) {
+            x.tempAttach(pass);
+            NDList logits = pass(ps, x, training, params);
+            logits.attach(caller);
+            return logits;
+        }
+    }
+
+    private NDList pass(ParameterStore ps, NDArray x, boolean training, PairList<String, Object> params) {
         NDList y = stem.forward(ps, new NDList(Ops.channelsLast(x)), training && !stemFrozen, params);
         for (int s = 0; s < stages.size(); s++) {
             y = stages.get(s).forward(ps, y, training && !stageFrozen[s], params);
         }
         return head.forward(ps, new NDList(Ops.gap(y.head())), training, params);
+    }
+
+    /**
+     * Checks that an input batch fits the network: rank 4, NCHW, the network's input channels, at
+     * least one image, and the data type of the parameters ({@link #getDataType()}).
+     *
+     * @param shape the batch's shape
+     * @param dataType the batch's data type
+     * @throws IllegalArgumentException naming what does not fit and how to fix it
+     */
+    public void checkInput(Shape shape, DataType dataType) {
+        checkInput(shape);
+        if (shape.get(0) == 0) {
+            throw new IllegalArgumentException(describe() + " got a batch of no images " + shape
+                    + ": give at least one image");
+        }
+        DataType expected = getDataType();
+        if (dataType != expected) {
+            throw new IllegalArgumentException(describe() + " computes in " + expected + " but got " + dataType
+                    + " input: convert it with x.toType(DataType." + expected.name() + ", false)");
+        }
+    }
+
+    /**
+     * Returns the data type the network computes in: that of its parameters, float32 unless it was
+     * initialised otherwise, and float32 before it is initialised.
+     *
+     * @return the data type
+     */
+    public DataType getDataType() {
+        Parameter first = stem.getParameters().get(0).getValue();
+        return first.isInitialized() ? first.getArray().getDataType() : DataType.FLOAT32;
     }
 
     private void checkInput(Shape shape) {

@@ -12,6 +12,8 @@ import ai.djl.nn.Block;
 import ai.djl.nn.BlockFactory;
 import ai.djl.translate.ArgumentsUtil;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -23,6 +25,8 @@ import java.util.Map;
  * <p>Arguments: {@code model} (required, such as {@code dla_l-20-fashion_mnist}); optional {@code
  * classes} and {@code inputChannels} (a replaced head or stem), {@code cell}, {@code dsuForm},
  * {@code contextNorm}, {@code reduction} and {@code contextMode} ({@code per-sample} by default).
+ * For a model directory whose properties record the SHA-1 of the parameter file ({@link
+ * ModelDirectory#PARAMETERS_SHA1}), the file is checked before DJL reads it.
  */
 public final class DlaBlockFactory implements BlockFactory {
 
@@ -44,6 +48,13 @@ public final class DlaBlockFactory implements BlockFactory {
                             + "' argument naming the network (such as dla_l-20-cifar10)");
         }
         ModelName modelName = ModelName.parse(name);
+        if (modelPath != null) {
+            try {
+                ModelDirectory.verifyParameters(modelPath, arguments);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
         DlaResNet.Builder builder = modelName.builder();
         if (arguments.containsKey("classes")) {
             builder.setClasses(ArgumentsUtil.intValue(arguments, "classes"));

@@ -1,6 +1,5 @@
 package ai.dla.zoo;
 
-import ai.dla.resnet.DatasetProfile;
 import ai.dla.resnet.DlaResNet;
 import ai.dla.resnet.ModelName;
 import ai.dla.resnet.Variant;
@@ -70,11 +69,10 @@ final class DlaModelLoader extends BaseModelLoader {
             arguments.putAll(criteria.getArguments());
         }
         if (!ArgumentsUtil.booleanValue(arguments, PRETRAINED, true)) {
-            return untrained(criteria, name, arguments);
+            return zooModel(criteria, name, arguments, null);
         }
         if (DlaWeights.of(name).isPresent()) {
-            verifyCached(mrl.getRepository(), artifact);
-            return super.loadModel(criteria.toBuilder().optArguments(arguments).build());
+            return zooModel(criteria, name, arguments, prepare(mrl, artifact, criteria));
         }
         String url = DlaModelZoo.repositoryUrl();
         if (url == null) {
@@ -86,32 +84,57 @@ final class DlaModelLoader extends BaseModelLoader {
         if (found == null) {
             throw new WeightsNotAvailableException(unavailable(name, url));
         }
-        verifyCached(remote, found);
-        remoteMrl.prepare(found, criteria.getProgress());
-        verify(remote, found);
-        Criteria<I, O> withArguments = criteria.toBuilder()
-                .optFilters(Catalog.properties(name))
-                .optArguments(arguments)
-                .build();
-        return new BaseModelLoader(remoteMrl).loadModel(withArguments);
+        return zooModel(criteria, name, arguments, prepare(remoteMrl, found, criteria));
     }
 
-    private <I, O> ZooModel<I, O> untrained(Criteria<I, O> criteria, ModelName name, Map<String, Object> arguments)
-            throws ModelNotFoundException {
+    /**
+     * Brings an artifact's files into DJL's cache (copied from the jar or downloaded, replacing a
+     * damaged cached copy) and checks their SHA-1.
+     *
+     * @return the parameter file
+     */
+    private static Path prepare(MRL mrl, Artifact artifact, Criteria<?, ?> criteria) throws IOException {
+        Repository repository = mrl.getRepository();
+        verifyCached(repository, artifact);
+        mrl.prepare(artifact, criteria.getProgress());
+        verify(repository, artifact);
+        Artifact.Item parameters = artifact.getFiles().get("parameters");
+        if (parameters == null) {
+            throw new IOException("The metadata of " + artifact.getName() + " in " + repository.getBaseUri()
+                    + " lists no 'parameters' file");
+        }
+        return repository.getResourceDirectory(artifact).resolve(parameters.getName());
+    }
+
+    /**
+     * Builds the zoo model: the network the arguments describe, its parameters read from the file
+     * (or initialised when there is none) and the DLA translator. DJL's {@code BaseModelLoader} is
+     * not used: its {@code Model.load} leaks a directory handle per load (see {@link ParameterFile}).
+     */
+    private static <I, O> ZooModel<I, O> zooModel(Criteria<I, O> criteria, ModelName name,
+            Map<String, Object> arguments, Path parameters) throws IOException, ModelNotFoundException,
+            MalformedModelException {
         Model model = Model.newInstance(name.toString(), criteria.getDevice(), "PyTorch");
-        DlaResNet net = (DlaResNet) new DlaBlockFactory().newBlock(model, null, arguments);
-        model.setBlock(net);
-        DatasetProfile dataset = name.dataset();
-        int size = dataset.getImageSize();
-        net.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, net.getInputChannels(), size, size));
-        arguments.forEach((k, v) -> model.setProperty(k, String.valueOf(v)));
         try {
+            DlaResNet net = (DlaResNet) new DlaBlockFactory().newBlock(model, null, arguments);
+            model.setBlock(net);
+            if (parameters == null) {
+                int size = name.dataset().getImageSize();
+                net.initialize(model.getNDManager(), DataType.FLOAT32,
+                        new Shape(1, net.getInputChannels(), size, size));
+            } else {
+                ParameterFile.read(parameters, model);
+            }
+            arguments.forEach((k, v) -> model.setProperty(k, String.valueOf(v)));
             Translator<I, O> translator = new DlaTranslatorFactory()
                     .newInstance(criteria.getInputClass(), criteria.getOutputClass(), model, arguments);
             return new ZooModel<>(model, translator);
         } catch (TranslateException e) {
             model.close();
             throw new ModelNotFoundException(e.getMessage(), e);
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            model.close();
+            throw e;
         }
     }
 

@@ -30,6 +30,11 @@ import java.util.Set;
  * the system property {@value #REPOSITORY_PROPERTY} or the environment variable {@value
  * #REPOSITORY_ENV} names (none by default). The argument {@code pretrained=false} gives the
  * initialised, untrained network of any artifact.
+ *
+ * <p>Threads: one {@code ZooModel} may serve many threads, each with its own {@code Predictor}.
+ * A {@code Predictor} must not be shared by threads: DJL's contract is that it is not designed to
+ * be thread-safe. Create one per thread (and reuse it for that thread's predictions), or keep a
+ * pool of them.
  */
 public final class DlaModelZoo extends ModelZoo {
 
@@ -87,8 +92,10 @@ public final class DlaModelZoo extends ModelZoo {
      * @param <I> the input type
      * @param <O> the output type
      * @return the builder
+     * @throws IllegalArgumentException if DLA models do not translate these types
      */
     public static <I, O> Criteria.Builder<I, O> criteria(ModelName name, Class<I> input, Class<O> output) {
+        DlaTranslatorFactory.checkTypes(input, output);
         return Criteria.builder()
                 .setTypes(input, output)
                 .optGroupId(GROUP_ID)

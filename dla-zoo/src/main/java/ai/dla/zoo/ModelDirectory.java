@@ -10,12 +10,18 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.io.Writer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -35,11 +41,34 @@ public final class ModelDirectory {
     /** The properties file DJL reads from a model directory. */
     public static final String PROPERTIES = "serving.properties";
 
+    /** The property that names the parameter file of the directory. */
+    public static final String PARAMETERS = "parametersFile";
+
+    /** The property that holds the SHA-1 of the parameter file, checked before every load. */
+    public static final String PARAMETERS_SHA1 = "parametersSha1";
+
+    /**
+     * The load option naming the epoch of the parameter file. Without it DJL 0.25 finds the
+     * latest epoch with a {@code Files.walk} it never closes ({@code Utils.getCurrentEpoch}), which
+     * leaks a directory handle and its 32 KB buffer on every load.
+     */
+    public static final String EPOCH_OPTION = "epoch";
+
+    /**
+     * The model property from which {@code Model.save} numbers the parameter file. Without it DJL
+     * 0.25 searches the directory with the unclosed {@code Files.walk} of {@code
+     * Utils.getCurrentEpoch}, leaking a directory handle per save.
+     */
+    private static final String SAVE_EPOCH = "Epoch";
+
+    private static final Pattern EPOCH = Pattern.compile("-(\\d{4})\\.params$");
+
     private ModelDirectory() {}
 
     /**
      * Writes a model directory: the parameters of {@code model} under the model name, and the
-     * properties that let DJL rebuild the block.
+     * properties that let DJL rebuild the block. The parameter file is numbered from the model's
+     * {@code Epoch} property, which is set to 0 if absent.
      *
      * @param dir the directory, created if needed
      * @param model the model holding an initialised {@link DlaResNet}
@@ -53,6 +82,9 @@ public final class ModelDirectory {
             throw new IllegalArgumentException("The model's block is not a DlaResNet");
         }
         Files.createDirectories(dir);
+        if (model.getProperty(SAVE_EPOCH) == null) {
+            model.setProperty(SAVE_EPOCH, "0");
+        }
         model.save(dir, name.toString());
 
         Map<String, String> properties = new LinkedHashMap<>();
@@ -65,6 +97,10 @@ public final class ModelDirectory {
         properties.put("inputChannels", String.valueOf(net.getInputChannels()));
         properties.put(DlaBlockFactory.CONTEXT_MODE, net.getContextMode().getId());
         properties.putAll(extraArguments);
+        Path params = latestParameters(dir, name.toString());
+        properties.put(PARAMETERS, params.getFileName().toString());
+        properties.put(PARAMETERS_SHA1, DlaModelLoader.sha1(params));
+        properties.put("option." + EPOCH_OPTION, epoch(params));
         try (Writer w = Files.newBufferedWriter(dir.resolve(PROPERTIES), StandardCharsets.UTF_8)) {
             w.write("# DLA model directory: load with Criteria.builder().optModelPath(<this directory>)\n");
             for (Map.Entry<String, String> e : properties.entrySet()) {
@@ -101,38 +137,135 @@ public final class ModelDirectory {
      * @param <O> the output type
      * @return the builder
      * @throws IOException if the directory is not a DLA model directory; the message says why
+     * @throws IllegalArgumentException if DLA models do not translate these types
      */
     public static <I, O> Criteria.Builder<I, O> criteria(Path dir, Class<I> input, Class<O> output)
             throws IOException {
+        DlaTranslatorFactory.checkTypes(input, output);
         check(dir);
         return Criteria.builder()
                 .setTypes(input, output)
                 .optModelPath(dir)
+                .optOptions(loadOptions(dir))
                 .optTranslatorFactory(new DlaTranslatorFactory());
     }
 
     /**
-     * Checks that a directory holds a DLA model, with a message naming what is missing.
+     * Checks that a directory holds a DLA model: its {@code serving.properties} is readable and
+     * names a network, and its parameter file is there and, where the properties record a SHA-1,
+     * unchanged since it was written.
      *
      * @param dir the directory
-     * @throws IOException if the directory, its properties or its parameters are missing
+     * @throws IOException naming the missing or damaged file and what to do
      */
     public static void check(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException("Model directory not found: " + dir.toAbsolutePath());
         }
-        if (!Files.isRegularFile(dir.resolve(PROPERTIES))) {
-            throw new IOException(
-                    "No "
-                            + PROPERTIES
-                            + " in "
-                            + dir.toAbsolutePath()
-                            + ": not a DLA model directory (write one with 'dla import')");
+        Path file = dir.resolve(PROPERTIES);
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("No " + PROPERTIES + " in " + dir.toAbsolutePath()
+                    + ": not a DLA model directory (write one with 'dla import')");
         }
+        Properties properties = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(r);
+        } catch (IllegalArgumentException | CharacterCodingException e) {
+            throw new IOException(file.toAbsolutePath() + " is damaged (" + e.getMessage()
+                    + "): restore the model directory from a good copy", e);
+        }
+        String model = properties.getProperty(DlaBlockFactory.MODEL);
+        if (model == null) {
+            throw new IOException(file.toAbsolutePath() + " names no network (property '" + DlaBlockFactory.MODEL
+                    + "'): restore the model directory from a good copy");
+        }
+        try {
+            ModelName.parse(model);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file.toAbsolutePath() + " is damaged: " + e.getMessage(), e);
+        }
+        Map<String, String> arguments = new LinkedHashMap<>();
+        properties.stringPropertyNames().forEach(k -> arguments.put(k, properties.getProperty(k)));
+        verifyParameters(dir, arguments);
         try (Stream<Path> files = Files.list(dir)) {
             if (files.noneMatch(p -> p.getFileName().toString().endsWith(".params"))) {
                 throw new IOException("No .params file in model directory " + dir.toAbsolutePath());
             }
+        }
+    }
+
+    /**
+     * Checks the parameter file that a model directory's properties name against the SHA-1 they
+     * record. Directories written before the hash was recorded pass unchecked.
+     *
+     * @param dir the model directory
+     * @param arguments its properties
+     * @throws IOException if the named file is missing or its hash differs; the message names it
+     */
+    static void verifyParameters(Path dir, Map<String, ?> arguments) throws IOException {
+        Object name = arguments.get(PARAMETERS);
+        if (name == null) {
+            return;
+        }
+        Path params = dir.resolve(name.toString());
+        if (!Files.isRegularFile(params)) {
+            throw new IOException(dir.resolve(PROPERTIES).toAbsolutePath() + " names the parameter file " + name
+                    + ", which is not in the directory: restore the model directory from a good copy");
+        }
+        Object expected = arguments.get(PARAMETERS_SHA1);
+        if (expected != null) {
+            String actual = DlaModelLoader.sha1(params);
+            if (!actual.equalsIgnoreCase(expected.toString())) {
+                throw new IOException("The parameter file " + params.toAbsolutePath() + " is damaged: its SHA-1 is "
+                        + actual + ", but " + PROPERTIES + " records " + expected
+                        + "; restore it from a good copy (or import or train it again)");
+            }
+        }
+    }
+
+    /**
+     * Returns the options with which DJL loads a model directory's parameters: the epoch of its
+     * parameter file ({@link #EPOCH_OPTION}), so that DJL does not search the directory for it.
+     *
+     * @param dir the model directory
+     * @return the options, for {@code Criteria.optOptions} or {@code Model.load}
+     * @throws IOException if the directory holds no parameter file
+     */
+    public static Map<String, String> loadOptions(Path dir) throws IOException {
+        Path params;
+        try (Stream<Path> files = Files.list(dir)) {
+            params = files.filter(p -> EPOCH.matcher(p.getFileName().toString()).find())
+                    .max(Comparator.comparing(p -> p.getFileName().toString()))
+                    .orElseThrow(() -> new IOException("No <model>-NNNN.params file in " + dir.toAbsolutePath()));
+        }
+        return Map.of(EPOCH_OPTION, epoch(params));
+    }
+
+    private static String epoch(Path params) {
+        Matcher m = EPOCH.matcher(params.getFileName().toString());
+        if (!m.find()) {
+            throw new IllegalArgumentException(params + " is not named <model>-NNNN.params");
+        }
+        return String.valueOf(Integer.parseInt(m.group(1)));
+    }
+
+    /**
+     * Returns the SHA-1 of a file, in lower-case hex: the hash a model directory records of its
+     * parameters.
+     *
+     * @param file the file
+     * @return the hash
+     * @throws IOException if the file cannot be read
+     */
+    public static String sha1(Path file) throws IOException {
+        return DlaModelLoader.sha1(file);
+    }
+
+    private static Path latestParameters(Path dir, String name) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().matches(Pattern.quote(name) + "-\\d{4}\\.params"))
+                    .max(Comparator.comparing(p -> p.getFileName().toString()))
+                    .orElseThrow(() -> new IOException("DJL wrote no " + name + "-NNNN.params in " + dir));
         }
     }
 }

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -34,15 +35,16 @@ public final class WeightsRepository {
     private WeightsRepository() {}
 
     /**
-     * Adds a model directory's weights to a repository, replacing any earlier weights of the same
-     * model.
+     * Adds a model directory's weights to a repository.
      *
      * @param root the repository's root folder, created if needed
      * @param modelDir a model directory written by {@code dla import} or {@code dla train}
+     * @param replace whether to replace weights of the same model already in the repository
      * @return the model that was published
-     * @throws IOException if the model directory is not valid or the repository cannot be written
+     * @throws IOException if the model directory is not valid, the repository cannot be written, or
+     *     it already holds the model and {@code replace} is false
      */
-    public static ModelName publish(Path root, Path modelDir) throws IOException {
+    public static ModelName publish(Path root, Path modelDir, boolean replace) throws IOException {
         ModelDirectory.check(modelDir);
         Properties serving = new Properties();
         try (Reader r = Files.newBufferedReader(modelDir.resolve(ModelDirectory.PROPERTIES), StandardCharsets.UTF_8)) {
@@ -60,6 +62,16 @@ public final class WeightsRepository {
         Path variantDir = root.resolve("model").resolve(Application.CV.IMAGE_CLASSIFICATION.getPath())
                 .resolve(DlaModelZoo.GROUP_ID.replace('.', '/')).resolve(name.variant().getId());
         Path fileDir = variantDir.resolve(name.toString());
+        Path metadataFile = variantDir.resolve("metadata.json");
+        JsonObject metadata = Files.isRegularFile(metadataFile) ? read(metadataFile) : header(name);
+        boolean present = false;
+        for (JsonElement existing : metadata.getAsJsonArray("artifacts")) {
+            present |= name.toString().equals(existing.getAsJsonObject().get("name").getAsString());
+        }
+        if (present && !replace) {
+            throw new FileAlreadyExistsException(metadataFile.toString(), null, "the repository already has " + name
+                    + "; publish with --force (replace = true) to replace its weights");
+        }
         Files.createDirectories(fileDir);
         Files.copy(params, fileDir.resolve(fileName), StandardCopyOption.REPLACE_EXISTING);
 
@@ -84,8 +96,6 @@ public final class WeightsRepository {
         files.add("parameters", item);
         artifact.add("files", files);
 
-        Path metadataFile = variantDir.resolve("metadata.json");
-        JsonObject metadata = Files.isRegularFile(metadataFile) ? read(metadataFile) : header(name);
         JsonArray artifacts = new JsonArray();
         for (JsonElement existing : metadata.getAsJsonArray("artifacts")) {
             if (!name.toString().equals(existing.getAsJsonObject().get("name").getAsString())) {
@@ -125,7 +135,9 @@ public final class WeightsRepository {
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             return JsonParser.parseReader(r).getAsJsonObject();
         } catch (RuntimeException e) {
-            throw new IOException(file + " is not a valid metadata.json: " + e.getMessage(), e);
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IOException(file + " is not a valid metadata.json (" + cause.getMessage()
+                    + "): repair it or publish into a new repository", e);
         }
     }
 

@@ -226,7 +226,7 @@ public class ZooTest {
                     new Shape(1, name.dataset().getChannels(), size, size));
             model.setBlock(net);
             ModelDirectory.write(dir, model, name, Map.of());
-            assertEquals(WeightsRepository.publish(root, dir), name);
+            assertEquals(WeightsRepository.publish(root, dir, false), name);
             return net.forward(new ParameterStore(x.getManager(), false), new NDList(x), false).head().toFloatArray();
         }
     }

@@ -157,6 +157,22 @@ public final class Args {
     }
 
     /**
+     * Returns a whole-number option of 1 or more, or a default.
+     *
+     * @param name the flag name
+     * @param fallback the default
+     * @return the value or the default
+     * @throws UsageException if the value is not a whole number of 1 or more
+     */
+    public int positive(String name, int fallback) throws UsageException {
+        int value = integer(name, fallback);
+        if (value < 1) {
+            throw new UsageException("dla " + command + ": --" + name + " takes a whole number of 1 or more, got " + value);
+        }
+        return value;
+    }
+
+    /**
      * Returns a required path option.
      *
      * @param name the flag name

@@ -2,6 +2,7 @@ package ai.dla.examples.cli;
 
 import ai.dla.examples.bench.Benchmark;
 import ai.dla.examples.bench.ResidentMemory;
+import ai.dla.examples.bench.ServingSoak;
 import ai.dla.examples.bench.StepTimes;
 import ai.dla.examples.train.Devices;
 import ai.dla.examples.train.NativeMemory;
@@ -29,7 +30,9 @@ import java.util.Set;
  * percentile), its peak resident memory, and with {@code --compare resnet} the same for the plain
  * ResNet of the same depth, measured in the same process with the two networks' steps interleaved. It says which inference path DLA-L takes
  * on the CPU and counts the fused kernel's calls per timed step, so the path that ran is measured,
- * not assumed.
+ * not assumed. {@code --mode serve} and {@code --mode reload} instead follow the resident memory of
+ * a serving process ({@link ServingSoak}): 20,000 single-image predictions, or 1,000 {@code ZooModel}
+ * load and close cycles ({@code --steps} changes the count, {@code --memory-every} the interval).
  */
 public final class BenchCommand implements Command {
 
@@ -38,6 +41,11 @@ public final class BenchCommand implements Command {
     private static final int SMALL_IMAGE = 64;
     private static final int LATENCY_STEPS = 300;
     private static final String LATENCY = "latency";
+    private static final String SERVE = "serve";
+    private static final String RELOAD = "reload";
+    private static final int SERVE_PREDICTIONS = 20_000;
+    private static final int RELOAD_CYCLES = 1000;
+    private static final int RELOAD_EVERY = 50;
 
     @Override
     public String name() {
@@ -46,7 +54,7 @@ public final class BenchCommand implements Command {
 
     @Override
     public String usage() {
-        return "--model NAME [--dataset D] [--mode train|infer|latency|both] [--batch B] [--steps N] [--warmup W]"
+        return "--model NAME [--dataset D] [--mode train|infer|latency|both|serve|reload] [--batch B] [--steps N] [--warmup W]"
                 + " [--threads T] [--compare resnet] [--context per-sample|sample-zero] [--gpus 0|1]"
                 + " [--memory-every K] [--profile FILE.json]";
     }
@@ -62,13 +70,18 @@ public final class BenchCommand implements Command {
         Args args = Args.parse(name(), argv, Set.of("model", "dataset", "mode", "batch", "steps", "warmup",
                 "threads", "compare", "context", "gpus", "memory-every", "profile"), Set.of());
         ModelName model = TrainCommand.modelName(args);
-        List<String> modes = modes(args.get("mode", "both"));
+        String requested = args.get("mode", "both");
+        if (SERVE.equals(requested) || RELOAD.equals(requested)) {
+            soak(args, model, requested, out);
+            return;
+        }
+        List<String> modes = modes(requested);
         if (modes.contains(LATENCY) && args.has("batch")) {
             throw new UsageException("dla bench: --mode latency times single images; drop --batch");
         }
-        int batch = positive(args, "batch",
+        int batch = args.positive("batch",
                 model.dataset().getImageSize() > SMALL_IMAGE ? IMAGENET_BATCH : SMALL_IMAGE_BATCH);
-        int steps = positive(args, "steps", modes.contains(LATENCY) ? LATENCY_STEPS : 20);
+        int steps = args.positive("steps", modes.contains(LATENCY) ? LATENCY_STEPS : 20);
         int warmup = args.integer("warmup", 3);
         int memoryEvery = args.integer("memory-every", 0);
         if (warmup < 0 || memoryEvery < 0) {
@@ -87,6 +100,9 @@ public final class BenchCommand implements Command {
             throw new UsageException("dla bench: --gpus takes 0 (the CPU) or 1; it times one device");
         }
         Path profile = args.has("profile") ? args.path("profile") : null;
+        if (profile != null) {
+            OutputPaths.file(name(), "profile", profile);
+        }
         if (profile != null && (modes.size() > 1 || models.size() > 1)) {
             throw new UsageException("dla bench: --profile records one measurement: give one --mode and no --compare");
         }
@@ -94,7 +110,7 @@ public final class BenchCommand implements Command {
         boolean keepFreed = NativeMemory.keepFreedMemory();
         Engine.getInstance(); // loads libtorch, which JniUtils calls below
         if (args.has("threads")) {
-            JniUtils.setNumThreads(positive(args, "threads", 1));
+            JniUtils.setNumThreads(args.positive("threads", 1));
         }
         out.printf(Locale.ROOT, "dla bench: batch %d of %dx%dx%d, %s, %d PyTorch thread(s), %d warm-up + %d timed steps"
                         + ", context %s, %s%n", modes.equals(List.of(LATENCY)) ? 1 : batch, model.dataset().getChannels(), model.dataset().getImageSize(),
@@ -146,6 +162,23 @@ public final class BenchCommand implements Command {
         }
     }
 
+    private static void soak(Args args, ModelName model, String mode, PrintStream out) throws Exception {
+        for (String flag : List.of("batch", "warmup", "threads", "compare", "context", "gpus", "profile")) {
+            if (args.has(flag)) {
+                throw new UsageException("dla bench: --mode " + mode + " measures serving memory; drop --" + flag);
+            }
+        }
+        boolean serve = SERVE.equals(mode);
+        int count = args.positive("steps", serve ? SERVE_PREDICTIONS : RELOAD_CYCLES);
+        int every = args.positive("memory-every", serve ? ServingSoak.SETTLED_PREDICTIONS : RELOAD_EVERY);
+        ServingSoak soak = new ServingSoak(model, out);
+        if (serve) {
+            soak.predictions(count, every);
+        } else {
+            soak.reloads(count, every);
+        }
+    }
+
     private static List<String> modes(String mode) throws UsageException {
         switch (mode) {
             case "both":
@@ -155,7 +188,8 @@ public final class BenchCommand implements Command {
             case LATENCY:
                 return List.of(mode);
             default:
-                throw new UsageException("dla bench: --mode takes train, infer, latency or both, got '" + mode + "'");
+                throw new UsageException("dla bench: --mode takes train, infer, latency, both, serve or reload, got '"
+                        + mode + "'");
         }
     }
 
@@ -167,13 +201,5 @@ public final class BenchCommand implements Command {
             throw new UsageException("dla bench: --model " + model + " is already the plain ResNet; drop --compare");
         }
         return new ModelName(Variant.RESNET, model.depth(), model.dataset());
-    }
-
-    private static int positive(Args args, String flag, int fallback) throws UsageException {
-        int value = args.integer(flag, fallback);
-        if (value < 1) {
-            throw new UsageException("dla bench: --" + flag + " takes a positive number, got " + value);
-        }
-        return value;
     }
 }

@@ -2,9 +2,16 @@ package ai.dla.examples.cli;
 
 import ai.djl.translate.TranslateException;
 
+import java.io.EOFException;
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The {@code dla} command line: {@code java -jar dla.jar COMMAND [FLAGS]}.
@@ -46,8 +53,9 @@ public final class Dla {
         }
         Command command = COMMANDS.stream().filter(c -> c.name().equals(args[0])).findFirst().orElse(null);
         if (command == null) {
-            err.println("dla: unknown command '" + args[0] + "'");
-            printHelp(err);
+            err.println("dla: unknown command '" + args[0] + "'; commands: "
+                    + COMMANDS.stream().map(Command::name).collect(Collectors.joining(", ")));
+            err.println("usage: dla COMMAND [FLAGS]   (dla --help for what each does)");
             return 2;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -72,12 +80,45 @@ public final class Dla {
         }
     }
 
-    private static String describe(Throwable e) {
+    /**
+     * Returns the message a user sees for a failure: the innermost useful message, with file system
+     * errors in words.
+     *
+     * @param e the failure
+     * @return the message
+     */
+    static String describe(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && (t.getMessage() == null || t instanceof TranslateException)) {
             t = t.getCause();
         }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
+        if (t instanceof FileSystemException f) {
+            return "cannot use " + f.getFile() + ": " + reason(f)
+                    + (f.getOtherFile() == null ? "" : " (moving to " + f.getOtherFile() + ")");
+        }
+        if (t instanceof EOFException) {
+            return "a file ended early: it is truncated" + (t.getMessage() == null ? "" : " (" + t.getMessage() + ")");
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    private static String reason(FileSystemException f) {
+        if (f.getReason() != null) {
+            return f.getReason();
+        }
+        if (f instanceof NoSuchFileException) {
+            return "no such file or folder";
+        }
+        if (f instanceof FileAlreadyExistsException) {
+            return "a file is in the way";
+        }
+        if (f instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (f instanceof NotDirectoryException) {
+            return "not a folder";
+        }
+        return "the file system refused";
     }
 
     private static void configureDjl() {

@@ -42,8 +42,8 @@ public final class EvalCommand implements Command {
     public void run(String[] argv, PrintStream out) throws Exception {
         Args args = Args.parse(name(), argv,
                 Set.of("model", "model-dir", "dataset", "data-dir", "batch-size", "max-batches"), Set.of());
-        int batchSize = args.integer("batch-size", 256);
-        long maxBatches = args.integer("max-batches", -1);
+        int batchSize = args.positive("batch-size", 256);
+        long maxBatches = args.has("max-batches") ? args.positive("max-batches", 1) : -1;
         Path dataDir = args.has("data-dir") ? Path.of(args.get("data-dir", null)) : null;
         long begin = System.nanoTime();
         try (ZooModel<NDList, NDList> model = Models.load(args, name(), NDList.class, NDList.class);

@@ -1,7 +1,6 @@
 package ai.dla.examples.cli;
 
 import ai.dla.resnet.ContextMode;
-import ai.dla.resnet.DlaResNet;
 import ai.dla.zoo.DlaBlockFactory;
 import ai.dla.zoo.ModelDirectory;
 
@@ -9,8 +8,8 @@ import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -18,7 +17,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** {@code dla infer}: eval-mode logits of an NCHW float32 batch, from {@code .npy} to {@code .npy}. */
+/**
+ * {@code dla infer}: eval-mode logits of an NCHW batch, from {@code .npy} to {@code .npy}. The
+ * batch is checked by the model's translator: float64 and integer arrays are converted to float32;
+ * a wrong rank or channel count, an empty batch and NaN or infinite values are refused.
+ */
 public final class InferCommand implements Command {
 
     @Override
@@ -42,6 +45,7 @@ public final class InferCommand implements Command {
         Path dir = args.path("model-dir");
         Path input = args.path("input");
         Path output = args.path("output");
+        OutputPaths.file(name(), "output", output);
         Map<String, Object> overrides = new HashMap<>();
         if (args.has("context")) {
             overrides.put(DlaBlockFactory.CONTEXT_MODE, ContextMode.fromId(args.get("context", null)).getId());
@@ -50,24 +54,14 @@ public final class InferCommand implements Command {
                 NDManager manager = NDManager.newBaseManager();
                 Predictor<NDList, NDList> predictor = model.newPredictor()) {
             NDArray x = Npy.read(input, manager);
-            checkShape(x.getShape(), (DlaResNet) model.getBlock(), input);
-            NDArray logits = predictor.predict(new NDList(x)).head();
+            NDArray logits;
+            try {
+                logits = predictor.predict(new NDList(x)).head();
+            } catch (TranslateException e) {
+                throw new IllegalArgumentException(input + ": " + Dla.describe(e), e);
+            }
             Npy.write(output, logits);
             out.printf("wrote logits %s to %s%n", logits.getShape(), output.toAbsolutePath());
-        }
-    }
-
-    private static void checkShape(Shape shape, DlaResNet net, Path input) {
-        if (shape.dimension() != 4 || shape.get(1) != net.getInputChannels()) {
-            throw new IllegalArgumentException(
-                    "The model "
-                            + net.describe()
-                            + " expects an NCHW float32 batch [N, "
-                            + net.getInputChannels()
-                            + ", H, W]; "
-                            + input
-                            + " holds "
-                            + shape);
         }
     }
 }

@@ -1,5 +1,7 @@
 package ai.dla.examples.cli;
 
+import ai.dla.resnet.DlaResNet;
+
 import ai.djl.inference.Predictor;
 import ai.djl.modality.Classifications;
 import ai.djl.repository.zoo.ZooModel;
@@ -35,13 +37,25 @@ public final class PredictCommand implements Command {
             throw new UsageException("dla predict: name at least one image file");
         }
         int top = args.integer("top", 5);
+        if (top < 1) {
+            throw new UsageException("dla predict: --top takes the number of classes to print, 1 or more; got " + top);
+        }
         for (String image : args.positional()) {
-            if (!Files.isRegularFile(Path.of(image))) {
+            Path file = Path.of(image);
+            if (Files.isDirectory(file)) {
+                throw new UsageException("dla predict: " + image + " is a directory; name image files");
+            }
+            if (!Files.isRegularFile(file)) {
                 throw new UsageException("dla predict: image file not found: " + image);
             }
         }
         try (ZooModel<Path, Classifications> model = Models.load(args, name(), Path.class, Classifications.class);
                 Predictor<Path, Classifications> predictor = model.newPredictor()) {
+            int classes = ((DlaResNet) model.getBlock()).getClasses();
+            if (top > classes) {
+                throw new UsageException("dla predict: --top " + top + " is more than the " + classes
+                        + " classes of the model; give 1 to " + classes);
+            }
             for (String image : args.positional()) {
                 Classifications result = predictor.predict(Path.of(image));
                 out.println(image);

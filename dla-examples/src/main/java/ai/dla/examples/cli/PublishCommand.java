@@ -18,7 +18,7 @@ public final class PublishCommand implements Command {
 
     @Override
     public String usage() {
-        return "--model-dir DIR --repository ROOT";
+        return "--model-dir DIR --repository ROOT [--force]";
     }
 
     @Override
@@ -28,9 +28,10 @@ public final class PublishCommand implements Command {
 
     @Override
     public void run(String[] argv, PrintStream out) throws Exception {
-        Args args = Args.parse(name(), argv, Set.of("model-dir", "repository"), Set.of());
+        Args args = Args.parse(name(), argv, Set.of("model-dir", "repository"), Set.of("force"));
         Path root = args.path("repository");
-        ModelName model = WeightsRepository.publish(root, args.path("model-dir"));
+        OutputPaths.folder(name(), "repository", root, null, false);
+        ModelName model = WeightsRepository.publish(root, args.path("model-dir"), args.has("force"));
         out.printf("published %s to %s%nload it with -D%s=%s (or %s=...)%n", model, root.toAbsolutePath(),
                 DlaModelZoo.REPOSITORY_PROPERTY, root.toAbsolutePath().toUri(), DlaModelZoo.REPOSITORY_ENV);
     }

@@ -21,6 +21,8 @@ public final class TrainCommand implements Command {
             "lr", "schedule", "milestones", "warmup-epochs", "weight-decay", "drop-path", "pad", "max-batches",
             "gpus", "seed", "output-dir");
 
+    private static final Set<String> SWITCHES = Set.of("resume", "force");
+
     @Override
     public String name() {
         return "train";
@@ -31,7 +33,7 @@ public final class TrainCommand implements Command {
         return "--dataset cifar10|cifar100|imagenet|fashion_mnist --model NAME [--data-dir D] [--epochs N]"
                 + " [--batch-size B] [--lr X] [--schedule step|cosine] [--milestones E1,E2,..]"
                 + " [--warmup-epochs W] [--weight-decay X] [--drop-path X] [--pad P] [--max-batches M]"
-                + " [--gpus G] [--seed S] [--output-dir O] [--resume]";
+                + " [--gpus G] [--seed S] [--output-dir O] [--resume | --force]";
     }
 
     @Override
@@ -41,14 +43,28 @@ public final class TrainCommand implements Command {
 
     @Override
     public void run(String[] argv, PrintStream out) throws Exception {
-        Args args = Args.parse(name(), argv, VALUED, Set.of("resume"));
+        Args args = Args.parse(name(), argv, VALUED, SWITCHES);
         ModelName model = modelName(args);
         Recipe recipe = recipe(args, model.dataset());
         Path dataDir = args.has("data-dir") ? Path.of(args.get("data-dir", null)) : null;
         Path outputDir = Path.of(args.get("output-dir", "runs/" + model));
+        if (args.has("resume") && args.has("force")) {
+            throw new UsageException("dla train: --resume continues the run in --output-dir and --force starts it"
+                    + " again; give one of the two");
+        }
+        OutputPaths.folder(name(), "output-dir", outputDir, null, false);
+        if (!args.has("resume") && !args.has("force") && TrainingRun.hasResults(outputDir)) {
+            throw new UsageException("dla train: --output-dir " + outputDir + " holds an earlier run; add --resume"
+                    + " to continue it, --force to start it again (its metrics and models are replaced), or choose"
+                    + " another --output-dir");
+        }
+        if (args.has("force")) {
+            TrainingRun.deleteResults(outputDir);
+        }
         NativeMemory.keepFreedMemory();
         TrainingJob job = new TrainingJob(model, recipe, dataDir, outputDir, args.integer("seed", 42),
-                args.integer("max-batches", -1), args.integer("gpus", 0), args.has("resume"));
+                args.has("max-batches") ? args.positive("max-batches", 1) : -1, args.integer("gpus", 0),
+                args.has("resume"));
         out.println("recipe: " + recipe);
         new TrainingRun(job, out).run();
     }
@@ -106,7 +122,12 @@ public final class TrainCommand implements Command {
             if (args.has("pad")) {
                 r.setPad(args.integer("pad", 0));
             }
-            return r.build();
+            Recipe recipe = r.build();
+            if (args.has("milestones") && recipe.milestones().stream().anyMatch(m -> m >= recipe.epochs())) {
+                throw new UsageException("dla train: --milestones " + recipe.milestones() + " must come before the"
+                        + " last epoch (" + recipe.epochs() + "); a milestone there would never change the rate");
+            }
+            return recipe;
         } catch (IllegalArgumentException e) {
             throw new UsageException("dla train: " + e.getMessage());
         }

@@ -7,6 +7,7 @@ import ai.djl.training.dataset.Dataset.Usage;
 import ai.djl.util.JsonUtils;
 import ai.djl.util.Utils;
 import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -258,11 +259,20 @@ public final class LocalDatasets {
                         "%s is not an IDX %s file: magic number 0x%08x, expected 0x%08x.",
                         file, magic == IDX_IMAGES_MAGIC ? "image" : "label", actual, magic));
             }
-            if (magic == IDX_IMAGES_MAGIC
-                    && (in.readInt() != FASHION_MNIST_SIDE || in.readInt() != FASHION_MNIST_SIDE)) {
+            boolean images = magic == IDX_IMAGES_MAGIC;
+            if (images && (in.readInt() != FASHION_MNIST_SIDE || in.readInt() != FASHION_MNIST_SIDE)) {
                 throw new IllegalArgumentException(file + " does not hold 28x28 images.");
             }
+            long expected = (long) count * (images ? FASHION_MNIST_SIDE * FASHION_MNIST_SIDE : 1);
+            long actualBytes = in.transferTo(OutputStream.nullOutputStream());
+            if (actualBytes != expected) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "%s is damaged: its header announces %d %s (%d bytes) but %d bytes follow; copy the"
+                                + " file again.", file, count, images ? "images" : "labels", expected, actualBytes));
+            }
             return count;
+        } catch (EOFException e) {
+            throw new IllegalArgumentException(file + " ends early: it is empty or truncated; copy the file again.", e);
         }
     }
 

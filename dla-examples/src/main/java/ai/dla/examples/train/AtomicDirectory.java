@@ -22,6 +22,12 @@ final class AtomicDirectory {
         void write(Path dir) throws IOException;
     }
 
+    /** The suffix of the directory being written. */
+    static final String TMP = ".tmp";
+
+    /** The suffix of the previous directory while the new one is renamed into place. */
+    static final String OLD = ".old";
+
     private AtomicDirectory() {}
 
     /**
@@ -30,20 +36,30 @@ final class AtomicDirectory {
      * @param target the directory
      * @param writer writes the new content into the directory it is given
      * @throws IOException if writing or renaming fails; {@code target} or {@code target.old}
-     *     then still holds the previous content
+     *     then still holds the previous content, and a half-written {@code target.tmp} is deleted
+     *     (to give back the space of a full disk)
      */
     static void replace(Path target, Writer writer) throws IOException {
-        Path tmp = sibling(target, ".tmp");
-        Path old = sibling(target, ".old");
-        delete(tmp);
+        Path tmp = sibling(target, TMP);
+        Path old = sibling(target, OLD);
+        deleteTree(tmp);
         Files.createDirectories(tmp);
-        writer.write(tmp);
+        try {
+            writer.write(tmp);
+        } catch (IOException | RuntimeException e) {
+            try {
+                deleteTree(tmp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
         if (Files.isDirectory(target)) {
-            delete(old);
+            deleteTree(old);
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        delete(old);
+        deleteTree(old);
     }
 
     /**
@@ -57,7 +73,7 @@ final class AtomicDirectory {
         if (Files.isDirectory(target)) {
             return Optional.of(target);
         }
-        Path old = sibling(target, ".old");
+        Path old = sibling(target, OLD);
         return Files.isDirectory(old) ? Optional.of(old) : Optional.empty();
     }
 
@@ -65,7 +81,13 @@ final class AtomicDirectory {
         return target.resolveSibling(target.getFileName() + suffix);
     }
 
-    private static void delete(Path dir) throws IOException {
+    /**
+     * Deletes a directory and everything in it, if it exists.
+     *
+     * @param dir the directory
+     * @throws IOException if a file cannot be deleted
+     */
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -43,6 +43,7 @@ record Checkpoint(Path dir, ModelName model, int epochs, int step, int seed, dou
 
     private static final String STATE = "state.properties";
     private static final String OPTIMIZER = "optimizer.npz";
+    private static final String OPTIMIZER_SHA1 = "optimizerSha1";
 
     /**
      * Writes a checkpoint of the run into {@code outputDir/checkpoint}, replacing the previous one
@@ -72,6 +73,7 @@ record Checkpoint(Path dir, ModelName model, int epochs, int step, int seed, dou
             p.setProperty("step", String.valueOf(optimizer.getStep()));
             p.setProperty("seed", String.valueOf(seed));
             p.setProperty("bestTop1", String.valueOf(bestTop1));
+            p.setProperty(OPTIMIZER_SHA1, ModelDirectory.sha1(dir.resolve(OPTIMIZER)));
             try (Writer w = Files.newBufferedWriter(dir.resolve(STATE), StandardCharsets.UTF_8)) {
                 p.store(w, "DLA training checkpoint: resume with dla train --resume");
             }
@@ -91,18 +93,33 @@ record Checkpoint(Path dir, ModelName model, int epochs, int step, int seed, dou
             return Optional.empty();
         }
         Path dir = found.get();
+        String fix = "; restore " + dir + " from a copy, or start the run again with --force";
+        Path state = dir.resolve(STATE);
         Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(dir.resolve(STATE), StandardCharsets.UTF_8)) {
+        Checkpoint checkpoint;
+        try (Reader r = Files.newBufferedReader(state, StandardCharsets.UTF_8)) {
             p.load(r);
+            checkpoint = new Checkpoint(dir, ModelName.parse(p.getProperty("model")),
+                    Integer.parseInt(p.getProperty("epochs")), Integer.parseInt(p.getProperty("step")),
+                    Integer.parseInt(p.getProperty("seed")), Double.parseDouble(p.getProperty("bestTop1")));
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("Checkpoint " + state + " is damaged (" + e.getMessage() + ")" + fix, e);
         }
         try {
-            return Optional.of(new Checkpoint(dir, ModelName.parse(p.getProperty("model")),
-                    Integer.parseInt(p.getProperty("epochs")), Integer.parseInt(p.getProperty("step")),
-                    Integer.parseInt(p.getProperty("seed")), Double.parseDouble(p.getProperty("bestTop1"))));
-        } catch (RuntimeException e) {
-            throw new IOException("Checkpoint " + dir.resolve(STATE) + " is damaged: " + e.getMessage()
-                    + "; delete " + dir + " to start the run again", e);
+            ModelDirectory.check(dir);
+            String expected = p.getProperty(OPTIMIZER_SHA1);
+            Path optimizer = dir.resolve(OPTIMIZER);
+            if (!Files.isRegularFile(optimizer)) {
+                throw new IOException("Checkpoint file " + optimizer + " is missing");
+            }
+            if (expected != null && !expected.equals(ModelDirectory.sha1(optimizer))) {
+                throw new IOException("Checkpoint file " + optimizer + " is damaged: its SHA-1 differs from the one"
+                        + " in " + STATE);
+            }
+        } catch (IOException e) {
+            throw new IOException(e.getMessage() + fix, e);
         }
+        return Optional.of(checkpoint);
     }
 
     /**
@@ -114,7 +131,7 @@ record Checkpoint(Path dir, ModelName model, int epochs, int step, int seed, dou
      */
     void restoreParameters(Model model) throws IOException {
         try {
-            model.load(dir, this.model.toString());
+            model.load(dir, this.model.toString(), ModelDirectory.loadOptions(dir));
         } catch (MalformedModelException e) {
             throw new IOException("Checkpoint parameters in " + dir + " do not fit the network "
                     + this.model + ": " + e.getMessage(), e);

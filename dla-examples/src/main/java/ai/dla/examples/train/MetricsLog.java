@@ -44,9 +44,20 @@ final class MetricsLog {
         Path csv = outputDir.resolve(CSV);
         List<EpochMetrics> rows = new ArrayList<>();
         if (Files.isRegularFile(csv)) {
-            for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
+            List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i);
                 if (!line.isBlank() && !line.equals(EpochMetrics.HEADER)) {
-                    EpochMetrics row = EpochMetrics.parse(line);
+                    EpochMetrics row;
+                    try {
+                        row = EpochMetrics.parse(line);
+                    } catch (IllegalArgumentException e) {
+                        if (i == lines.size() - 1) {
+                            break; // an append cut short by a kill; its epoch is after the checkpoint's
+                        }
+                        throw new IOException(csv + " line " + (i + 1) + " is damaged (" + e.getMessage()
+                                + "); repair or delete that line, then resume again", e);
+                    }
                     if (row.epoch() <= epochs) {
                         rows.add(row);
                     }

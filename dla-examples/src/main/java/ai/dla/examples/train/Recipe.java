@@ -31,10 +31,16 @@ public record Recipe(int epochs, int batchSize, float learningRate, Schedule sch
         milestones = List.copyOf(milestones);
         require(epochs > 0, "epochs must be positive, got " + epochs);
         require(batchSize > 0, "batch size must be positive, got " + batchSize);
-        require(learningRate > 0, "learning rate must be positive, got " + learningRate);
+        require(learningRate > 0 && Float.isFinite(learningRate), "learning rate must be positive and finite, got "
+                + learningRate);
+        for (int i = 0; i < milestones.size(); i++) {
+            require(milestones.get(i) > (i == 0 ? 0 : milestones.get(i - 1)),
+                    "milestones must be positive epochs in increasing order, got " + milestones);
+        }
         require(warmupEpochs >= 0 && warmupEpochs < epochs,
                 "warm-up epochs must be 0 or more and fewer than the epochs, got " + warmupEpochs);
-        require(weightDecay >= 0, "weight decay must be 0 or more, got " + weightDecay);
+        require(weightDecay >= 0 && Float.isFinite(weightDecay), "weight decay must be 0 or more and finite, got "
+                + weightDecay);
         require(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got " + momentum);
         require(dropPath >= 0 && dropPath < 1, "DropPath rate must be in [0, 1), got " + dropPath);
         require(pad >= 0, "pad must be 0 or more, got " + pad);

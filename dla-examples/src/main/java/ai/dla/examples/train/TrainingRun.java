@@ -25,6 +25,7 @@ import ai.djl.translate.TranslateException;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,6 +53,11 @@ public final class TrainingRun {
     public static final String FINAL = "final";
 
     private static final int SEED_STRIDE = 100_003;
+
+    private static final List<String> RESULTS = List.of(MetricsLog.CSV, MetricsLog.PNG, Checkpoint.DIRECTORY,
+            Checkpoint.DIRECTORY + AtomicDirectory.TMP, Checkpoint.DIRECTORY + AtomicDirectory.OLD, BEST, BEST
+            + AtomicDirectory.TMP, BEST + AtomicDirectory.OLD, FINAL, FINAL + AtomicDirectory.TMP, FINAL
+            + AtomicDirectory.OLD);
 
     private final TrainingJob job;
     private final PrintStream out;
@@ -147,11 +153,15 @@ public final class TrainingRun {
                             eval.loss(), eval.top1(), eval.top5(), seconds, fit.images() / trainSeconds);
                     progress.done(row);
                     log.append(row);
-                    if (row.testTop1() > best) {
-                        best = row.testTop1();
-                        AtomicDirectory.replace(outputDir.resolve(BEST), dir -> writeModel(dir, model, row));
+                    try {
+                        if (row.testTop1() > best) {
+                            best = row.testTop1();
+                            AtomicDirectory.replace(outputDir.resolve(BEST), dir -> writeModel(dir, model, row));
+                        }
+                        Checkpoint.write(outputDir, model, job.model(), sgd, epoch + 1, seed, best);
+                    } catch (IOException e) {
+                        throw saveFailed(outputDir, epoch + 1, e);
                     }
-                    Checkpoint.write(outputDir, model, job.model(), sgd, epoch + 1, seed, best);
                 }
                 List<EpochMetrics> rows = log.rows();
                 if (!rows.isEmpty()) {
@@ -162,6 +172,30 @@ public final class TrainingRun {
                 }
                 return rows;
             }
+        }
+    }
+
+    /**
+     * Returns whether an output directory holds results of an earlier run: metrics, a checkpoint
+     * or a model directory.
+     *
+     * @param outputDir the output directory
+     * @return true if a new run there would replace something
+     */
+    public static boolean hasResults(Path outputDir) {
+        return RESULTS.stream().anyMatch(name -> Files.exists(outputDir.resolve(name)));
+    }
+
+    /**
+     * Deletes the results of an earlier run from an output directory, so that a new run starts
+     * from nothing and a later {@code --resume} cannot pick up the old checkpoint.
+     *
+     * @param outputDir the output directory
+     * @throws IOException if a file cannot be deleted
+     */
+    public static void deleteResults(Path outputDir) throws IOException {
+        for (String name : RESULTS) {
+            AtomicDirectory.deleteTree(outputDir.resolve(name));
         }
     }
 
@@ -215,6 +249,24 @@ public final class TrainingRun {
                 "epoch", String.valueOf(row.epoch()),
                 "testTop1", String.valueOf(row.testTop1()),
                 "testTop5", String.valueOf(row.testTop5())));
+    }
+
+    /**
+     * The failure to save an epoch's best model or checkpoint, saying which checkpoint is still
+     * whole: the previous one, read back and verified, or none.
+     */
+    private static IOException saveFailed(Path outputDir, int epoch, IOException e) {
+        String kept;
+        try {
+            kept = Checkpoint.latest(outputDir)
+                    .map(c -> "the checkpoint of epoch " + c.epochs() + " in " + c.dir() + " is intact; free space"
+                            + " (or fix the folder) and continue with --resume")
+                    .orElse("no earlier checkpoint exists");
+        } catch (IOException unreadable) {
+            kept = "the earlier checkpoint cannot be read either: " + unreadable.getMessage();
+        }
+        String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+        return new IOException("could not save epoch " + epoch + " (" + reason + "); " + kept, e);
     }
 
     private void requireSameModel(Checkpoint checkpoint) {

@@ -17,8 +17,6 @@ import org.testng.annotations.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,21 +44,8 @@ public class DlaCommandLineTest {
     public void setUp() throws IOException {
         work = Files.createTempDirectory("dla-cli");
         manager = NDManager.newBaseManager();
-        Path file = Path.of(System.getProperty("dla.golden.dir", "../dla-blocks/src/test/resources/golden")).resolve("cifar10-dla_l-20.npz");
-        try (InputStream is = Files.newInputStream(file)) {
-            golden = NDList.decode(manager, is);
-        }
-        NDList weights = new NDList();
-        for (NDArray a : golden) {
-            if (a.getName().startsWith("weights/")) {
-                NDArray w = a.duplicate();
-                w.setName("module." + a.getName().substring("weights/".length()));
-                weights.add(w);
-            }
-        }
-        try (OutputStream os = Files.newOutputStream(work.resolve("published.npz"))) {
-            weights.encode(os, NDList.Encoding.NPZ);
-        }
+        golden = GoldenCheckpoints.read("cifar10-dla_l-20.npz", manager);
+        GoldenCheckpoints.writeCheckpoint(golden, work.resolve("published.npz"));
         Npy.write(work.resolve("input.npy"), array("input"));
     }
 
@@ -111,7 +96,8 @@ public class DlaCommandLineTest {
         Npy.write(nhwc, manager.zeros(new Shape(2, 32, 32, 3)));
         Result r = run("infer", "--model-dir", dir.toString(), "--input", nhwc.toString(), "--output", work.resolve("o.npy").toString());
         assertEquals(r.status, 1);
-        assertTrue(r.err.contains("[N, 3, H, W]") && r.err.contains("(2, 32, 32, 3)"), r.err);
+        assertTrue(r.err.contains("[batch, 3, height, width]") && r.err.contains("(2, 32, 32, 3)")
+                && r.err.contains("transpose NHWC to NCHW") && r.err.contains(nhwc.toString()), r.err);
     }
 
     @Test
@@ -298,10 +284,10 @@ public class DlaCommandLineTest {
     @Test
     public void benchRefusesBadFlags() {
         Map<List<String>, String> cases = Map.of(
-                List.of("--mode", "fast"), "--mode takes train, infer, latency or both",
+                List.of("--mode", "fast"), "--mode takes train, infer, latency, both, serve or reload",
                 List.of("--mode", "latency", "--batch", "4"), "--mode latency times single images; drop --batch",
                 List.of("--compare", "vgg"), "--compare takes resnet",
-                List.of("--batch", "0"), "--batch takes a positive number",
+                List.of("--batch", "0"), "--batch takes a whole number of 1 or more",
                 List.of("--steps", "x"), "--steps takes a whole number",
                 List.of("--profile", "p.json"), "--profile records one measurement",
                 List.of("--gpus", "-1"), "--gpus takes 0 (the CPU) or 1");
