@@ -19,6 +19,7 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.ArgumentsUtil;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Utils;
 
 import java.io.IOException;
@@ -108,7 +109,7 @@ final class DlaModelLoader extends BaseModelLoader {
 
     /**
      * Builds the zoo model: the network the arguments describe, its parameters read from the file
-     * (or initialised when there is none) and the DLA translator. DJL's {@code BaseModelLoader} is
+     * (or initialised when there is none) and the criteria's translator, or the DLA translator. DJL's {@code BaseModelLoader} is
      * not used: its {@code Model.load} leaks a directory handle per load (see {@link ParameterFile}).
      */
     private static <I, O> ZooModel<I, O> zooModel(Criteria<I, O> criteria, ModelName name,
@@ -126,8 +127,11 @@ final class DlaModelLoader extends BaseModelLoader {
                 ParameterFile.read(parameters, model);
             }
             arguments.forEach((k, v) -> model.setProperty(k, String.valueOf(v)));
-            Translator<I, O> translator = new DlaTranslatorFactory()
-                    .newInstance(criteria.getInputClass(), criteria.getOutputClass(), model, arguments);
+            TranslatorFactory given = criteria.getTranslatorFactory();
+            TranslatorFactory factory = given != null && given.isSupported(criteria.getInputClass(),
+                    criteria.getOutputClass()) ? given : new DlaTranslatorFactory();
+            Translator<I, O> translator =
+                    factory.newInstance(criteria.getInputClass(), criteria.getOutputClass(), model, arguments);
             return new ZooModel<>(model, translator);
         } catch (TranslateException e) {
             model.close();

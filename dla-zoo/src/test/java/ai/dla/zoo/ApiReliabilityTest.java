@@ -22,7 +22,9 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
+import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslateException;
+import ai.djl.translate.TranslatorContext;
 import ai.djl.util.Utils;
 
 import org.testng.annotations.Test;
@@ -39,6 +41,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -79,6 +82,31 @@ public class ApiReliabilityTest {
         Exception types = expectThrows(Exception.class, () -> DlaModelZoo.criteria(SHIPPED, String.class,
                 Classifications.class).build().loadModel());
         assertTrue(messages(types).contains("not String to Classifications"), messages(types));
+    }
+
+    @Test
+    public void aTranslatorGivenToTheCriteriaIsUsed() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        NoBatchifyTranslator<NDList, NDList> counting = new NoBatchifyTranslator<>() {
+            @Override
+            public NDList processInput(TranslatorContext ctx, NDList input) {
+                calls.incrementAndGet();
+                return input;
+            }
+
+            @Override
+            public NDList processOutput(TranslatorContext ctx, NDList list) {
+                return list;
+            }
+        };
+        try (ZooModel<NDList, NDList> model = DlaModelZoo.criteria(SHIPPED, NDList.class, NDList.class)
+                        .optTranslator(counting).build().loadModel();
+                Predictor<NDList, NDList> predictor = model.newPredictor();
+                NDManager manager = NDManager.newBaseManager()) {
+            NDList logits = predictor.predict(new NDList(manager.zeros(new Shape(1, 1, 28, 28))));
+            assertEquals(logits.head().getShape(), new Shape(1, 10));
+            assertEquals(calls.get(), 1);
+        }
     }
 
     @Test
