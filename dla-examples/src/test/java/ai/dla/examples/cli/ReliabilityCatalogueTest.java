@@ -212,7 +212,6 @@ public class ReliabilityCatalogueTest {
         synchronized (REPORT) {
             REPORT.add(String.format(Locale.ROOT, "| %d | %s | %s | %d | %s |", REPORT.size() + 1, command, what,
                     r.status, first));
-            System.out.println("reliability case " + REPORT.get(REPORT.size() - 1));
         }
         String context = what + ": exit " + r.status + "\n" + r.err;
         assertFalse(STACK.matcher(r.err).find(), "a stack trace or exception name: " + context);
