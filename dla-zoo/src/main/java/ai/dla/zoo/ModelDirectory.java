@@ -142,7 +142,7 @@ public final class ModelDirectory {
     public static <I, O> Criteria.Builder<I, O> criteria(Path dir, Class<I> input, Class<O> output)
             throws IOException {
         DlaTranslatorFactory.checkTypes(input, output);
-        check(dir);
+        checkLayout(dir);
         return Criteria.builder()
                 .setTypes(input, output)
                 .optModelPath(dir)
@@ -159,6 +159,14 @@ public final class ModelDirectory {
      * @throws IOException naming the missing or damaged file and what to do
      */
     public static void check(Path dir) throws IOException {
+        verifyParameters(dir, checkLayout(dir));
+    }
+
+    /**
+     * Checks what {@link #check} checks except the parameter file's hash, which the block factory
+     * checks when DJL loads the directory; returns the properties.
+     */
+    private static Map<String, String> checkLayout(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException("Model directory not found: " + dir.toAbsolutePath());
         }
@@ -186,12 +194,12 @@ public final class ModelDirectory {
         }
         Map<String, String> arguments = new LinkedHashMap<>();
         properties.stringPropertyNames().forEach(k -> arguments.put(k, properties.getProperty(k)));
-        verifyParameters(dir, arguments);
         try (Stream<Path> files = Files.list(dir)) {
             if (files.noneMatch(p -> p.getFileName().toString().endsWith(".params"))) {
                 throw new IOException("No .params file in model directory " + dir.toAbsolutePath());
             }
         }
+        return arguments;
     }
 
     /**
