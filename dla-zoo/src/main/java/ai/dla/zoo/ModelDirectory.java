@@ -97,7 +97,7 @@ public final class ModelDirectory {
         properties.put("inputChannels", String.valueOf(net.getInputChannels()));
         properties.put(DlaBlockFactory.CONTEXT_MODE, net.getContextMode().getId());
         properties.putAll(extraArguments);
-        Path params = latestParameters(dir, name.toString());
+        Path params = parameterFile(dir, name.toString());
         properties.put(PARAMETERS, params.getFileName().toString());
         properties.put(PARAMETERS_SHA1, DlaModelLoader.sha1(params));
         properties.put("option." + EPOCH_OPTION, epoch(params));
@@ -240,13 +240,7 @@ public final class ModelDirectory {
      * @throws IOException if the directory holds no parameter file
      */
     public static Map<String, String> loadOptions(Path dir) throws IOException {
-        Path params;
-        try (Stream<Path> files = Files.list(dir)) {
-            params = files.filter(p -> EPOCH.matcher(p.getFileName().toString()).find())
-                    .max(Comparator.comparing(p -> p.getFileName().toString()))
-                    .orElseThrow(() -> new IOException("No <model>-NNNN.params file in " + dir.toAbsolutePath()));
-        }
-        return Map.of(EPOCH_OPTION, epoch(params));
+        return Map.of(EPOCH_OPTION, epoch(parameterFile(dir, null)));
     }
 
     private static String epoch(Path params) {
@@ -269,11 +263,22 @@ public final class ModelDirectory {
         return DlaModelLoader.sha1(file);
     }
 
-    private static Path latestParameters(Path dir, String name) throws IOException {
+    /**
+     * Returns the latest parameter file of a directory, {@code <model>-NNNN.params} with the highest
+     * epoch.
+     *
+     * @param dir the directory
+     * @param name the model name the file must carry, or null for any
+     * @return the file
+     * @throws IOException if there is none
+     */
+    static Path parameterFile(Path dir, String name) throws IOException {
+        Pattern pattern = Pattern.compile((name == null ? ".+" : Pattern.quote(name)) + EPOCH.pattern());
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> p.getFileName().toString().matches(Pattern.quote(name) + "-\\d{4}\\.params"))
+            return files.filter(p -> pattern.matcher(p.getFileName().toString()).matches())
                     .max(Comparator.comparing(p -> p.getFileName().toString()))
-                    .orElseThrow(() -> new IOException("DJL wrote no " + name + "-NNNN.params in " + dir));
+                    .orElseThrow(() -> new IOException("No " + (name == null ? "<model>" : name)
+                            + "-NNNN.params file in " + dir.toAbsolutePath()));
         }
     }
 }

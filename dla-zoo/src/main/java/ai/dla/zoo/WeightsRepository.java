@@ -18,9 +18,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Properties;
-import java.util.stream.Stream;
 
 /**
  * Writes a DJL model repository of DLA weights: the folder (or web server root) that {@link
@@ -56,7 +54,7 @@ public final class WeightsRepository {
                     + name.dataset().getClasses() + " of " + name.dataset().getId()
                     + ": only weights for the standard classes can be published under " + name);
         }
-        Path params = latestParameters(modelDir);
+        Path params = ModelDirectory.parameterFile(modelDir, null);
         String fileName = name + "-0000.params";
 
         Path variantDir = root.resolve("model").resolve(Application.CV.IMAGE_CLASSIFICATION.getPath())
@@ -138,14 +136,6 @@ public final class WeightsRepository {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IOException(file + " is not a valid metadata.json (" + cause.getMessage()
                     + "): repair it or publish into a new repository", e);
-        }
-    }
-
-    private static Path latestParameters(Path modelDir) throws IOException {
-        try (Stream<Path> files = Files.list(modelDir)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(".params"))
-                    .max(Comparator.comparing(p -> p.getFileName().toString()))
-                    .orElseThrow(() -> new IOException("No .params file in " + modelDir));
         }
     }
 }

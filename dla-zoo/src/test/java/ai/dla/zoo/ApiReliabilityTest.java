@@ -111,8 +111,7 @@ public class ApiReliabilityTest {
 
     @Test
     public void tensorPredictorChecksEveryBatchAndConvertsNumbers() throws Exception {
-        try (ZooModel<NDList, NDList> model = DlaModelZoo.criteria(SHIPPED, NDList.class, NDList.class).build()
-                        .loadModel();
+        try (ZooModel<NDList, NDList> model = tensorModel();
                 Predictor<NDList, NDList> predictor = model.newPredictor();
                 NDManager manager = NDManager.newBaseManager()) {
             NDArray x = manager.randomNormal(new Shape(3, 1, 28, 28));
@@ -142,8 +141,7 @@ public class ApiReliabilityTest {
      */
     @Test
     public void passesLeaveOnlyTheirLogitsInTheCallersManager() throws Exception {
-        try (ZooModel<NDList, NDList> model = DlaModelZoo.criteria(SHIPPED, NDList.class, NDList.class).build()
-                        .loadModel();
+        try (ZooModel<NDList, NDList> model = tensorModel();
                 Predictor<NDList, NDList> predictor = model.newPredictor();
                 NDManager caller = NDManager.newBaseManager()) {
             NDArray x = caller.randomNormal(new Shape(2, 1, 28, 28));
@@ -295,6 +293,10 @@ public class ApiReliabilityTest {
         }
     }
 
+    private static ZooModel<NDList, NDList> tensorModel() throws Exception {
+        return DlaModelZoo.criteria(SHIPPED, NDList.class, NDList.class).build().loadModel();
+    }
+
     private static double[] probabilities(Classifications c) {
         double[] p = new double[c.getClassNames().size()];
         for (int i = 0; i < p.length; i++) {
@@ -304,8 +306,7 @@ public class ApiReliabilityTest {
     }
 
     private static float[] shippedLogits() throws Exception {
-        try (ZooModel<NDList, NDList> model = DlaModelZoo.criteria(SHIPPED, NDList.class, NDList.class).build()
-                        .loadModel();
+        try (ZooModel<NDList, NDList> model = tensorModel();
                 Predictor<NDList, NDList> predictor = model.newPredictor();
                 NDManager manager = NDManager.newBaseManager()) {
             NDArray x = manager.arange(784f).div(784f).reshape(1, 1, 28, 28);

@@ -1,5 +1,6 @@
 package ai.dla.examples.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -72,7 +73,7 @@ final class OutputPaths {
         }
         try (var entries = Files.list(dir)) {
             return entries.findAny().isPresent();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return true;
         }
     }

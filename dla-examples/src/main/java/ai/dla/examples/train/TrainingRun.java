@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Trains a DLA network with a {@link Recipe}: one epoch of SGD, an evaluation on the test split,
@@ -54,10 +55,10 @@ public final class TrainingRun {
 
     private static final int SEED_STRIDE = 100_003;
 
-    private static final List<String> RESULTS = List.of(MetricsLog.CSV, MetricsLog.PNG, Checkpoint.DIRECTORY,
-            Checkpoint.DIRECTORY + AtomicDirectory.TMP, Checkpoint.DIRECTORY + AtomicDirectory.OLD, BEST, BEST
-            + AtomicDirectory.TMP, BEST + AtomicDirectory.OLD, FINAL, FINAL + AtomicDirectory.TMP, FINAL
-            + AtomicDirectory.OLD);
+    private static final List<String> RESULTS = Stream.concat(Stream.of(MetricsLog.CSV, MetricsLog.PNG),
+            Stream.of(Checkpoint.DIRECTORY, BEST, FINAL)
+                    .flatMap(d -> Stream.of(d, d + AtomicDirectory.TMP, d + AtomicDirectory.OLD)))
+            .toList();
 
     private final TrainingJob job;
     private final PrintStream out;
