@@ -4,9 +4,8 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
 import ai.dla.importer.CheckpointImporter;
-import ai.dla.resnet.ContextMode;
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
+import ai.dla.network.DlaResNet;
+import ai.dla.stage.ContextMode;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -61,7 +60,7 @@ public class ContextModeTest {
     @Test(dataProvider = "models")
     public void perSampleLogitsIgnoreTheOtherImagesOfTheBatch(String model) {
         DlaResNet net = randomNet(model);
-        assertEquals(net.getContextMode(), ContextMode.PER_SAMPLE, "per-sample is the default");
+        assertEquals(net.getConfig().contextMode(), ContextMode.PER_SAMPLE, "per-sample is the default");
         NDArray images = manager.randomNormal(BATCH);
         NDArray others = unlike(images);
         NDArray logits = TestNets.eval(net, images, manager);
@@ -93,7 +92,7 @@ public class ContextModeTest {
     @Test
     public void publishedWeightsArePerSampleBatchIndependent() throws IOException {
         Golden g = Golden.read("cifar10-dla_l-20.npz", manager);
-        DlaResNet net = ModelName.parse("dla_l-20-cifar10").builder().build();
+        DlaResNet net = TestNets.builder("dla_l-20-cifar10").build();
         CheckpointImporter.load(net, g.weights(), manager);
         NDArray images = g.get("input");
         NDArray perSample = g.get("logits_eval_per_sample");
@@ -112,7 +111,7 @@ public class ContextModeTest {
     }
 
     private DlaResNet randomNet(String model) {
-        DlaResNet net = ModelName.parse(model).builder().build();
+        DlaResNet net = TestNets.builder(model).build();
         net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
         TestNets.randomiseBatchNormStatistics(net, 42);
         return net;

@@ -1,13 +1,13 @@
 package ai.dla;
 
+import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
 import ai.dla.cell.CellType;
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.Layout;
-import ai.dla.resnet.ModelName;
-import ai.dla.resnet.Variant;
+import ai.dla.network.DlaResNet;
+import ai.dla.network.Layout;
+import ai.dla.network.Variant;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -25,7 +25,6 @@ import org.testng.annotations.Test;
 public class DlaResNetBuilderTest {
 
     private static final String VARIANTS = "resnet, mrla_l, dla_l, dla_b, lii";
-    private static final String DATASETS = "cifar10, cifar100, imagenet, fashion_mnist";
 
     @Test
     public void cifarDepthMustBeNinePlusTwo() {
@@ -71,16 +70,19 @@ public class DlaResNetBuilderTest {
     }
 
     @Test
-    public void modelNamesListTheValidVariantsAndDatasets() {
-        assertRefused(() -> ModelName.parse("dla_x-20-cifar10"), "'dla_x'", VARIANTS, DATASETS);
-        assertRefused(() -> ModelName.parse("dla_l-20-mnist"), "'mnist'", VARIANTS, DATASETS);
-        assertRefused(() -> ModelName.parse("dla_l-abc-cifar10"), "'abc'", VARIANTS, DATASETS);
-        assertRefused(() -> ModelName.parse("dla_l-20"), "'dla_l-20'", "<variant>-<depth>-<dataset>", VARIANTS, DATASETS);
+    public void aCopyWithAnotherLayoutGetsThatLayoutsReduction() {
+        DlaResNet cifar = TestNets.builder("dla_l-20-cifar10").build();
+        DlaResNet imagenet = cifar.toBuilder().optLayout(Layout.IMAGENET).setDepth(50).build();
+        assertEquals(cifar.getConfig().reductionRatio(), 4);
+        assertEquals(imagenet.getConfig().reductionRatio(), 16);
+        DlaResNet set = cifar.toBuilder().optReduction(8).build().toBuilder().optLayout(Layout.IMAGENET).setDepth(50)
+                .build();
+        assertEquals(set.getConfig().reductionRatio(), 8, "a ratio that was set is kept");
     }
 
     @Test
     public void channelsLastImagesAreRefusedBeforeTheEngineRuns() {
-        DlaResNet net = ModelName.parse("dla_l-20-cifar10").builder().build();
+        DlaResNet net = TestNets.builder("dla_l-20-cifar10").build();
         try (NDManager manager = NDManager.newBaseManager()) {
             NDList nhwc = new NDList(manager.zeros(new Shape(2, 32, 32, 3)));
             assertRefused(
@@ -95,7 +97,7 @@ public class DlaResNetBuilderTest {
 
     @Test
     public void colourImagesAreRefusedByTheGrayscaleNetwork() {
-        DlaResNet net = ModelName.parse("dla_l-20-fashion_mnist").builder().build();
+        DlaResNet net = TestNets.builder("dla_l-20-fashion_mnist").build();
         try (NDManager manager = NDManager.newBaseManager()) {
             NDList colour = new NDList(manager.zeros(new Shape(1, 3, 28, 28)));
             assertRefused(

@@ -7,12 +7,12 @@ import static org.testng.Assert.assertTrue;
 import ai.dla.cell.CellType;
 import ai.dla.cell.ContextNorm;
 import ai.dla.cell.DsuForm;
-import ai.dla.fused.FusedLightUnit;
-import ai.dla.fused.NativeKernel;
-import ai.dla.nn.Ops;
-import ai.dla.resnet.ContextMode;
-import ai.dla.resnet.DlaStage;
-import ai.dla.resnet.StageConfig;
+import ai.dla.light.FusedLightUnit;
+import ai.dla.light.NativeKernel;
+import ai.dla.nn.FeatureMaps;
+import ai.dla.stage.ContextMode;
+import ai.dla.stage.DlaLStage;
+import ai.dla.stage.StageConfig;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -72,8 +72,8 @@ public class FusedLightUnitTest {
     @Test(dataProvider = "stages")
     public void fusedEqualsSeparateOperations(int channels, int side, int reduction, int batch) {
         try (NDManager manager = NDManager.newBaseManager()) {
-            DlaStage stage = stage(manager, channels, side, reduction, ContextNorm.SIGMOID, batch);
-            NDArray x = Ops.channelsLast(manager.randomNormal(new Shape(batch, channels, side, side)));
+            DlaLStage stage = stage(manager, channels, side, reduction, ContextNorm.SIGMOID, batch);
+            NDArray x = FeatureMaps.channelsLast(manager.randomNormal(new Shape(batch, channels, side, side)));
             for (ContextMode mode : ContextMode.values()) {
                 stage.setContextMode(mode);
                 String what = String.format(Locale.ROOT, "C %d at %d², batch %d, %s", channels, side, batch, mode.getId());
@@ -86,8 +86,8 @@ public class FusedLightUnitTest {
     public void everyContextNormMatches() {
         try (NDManager manager = NDManager.newBaseManager()) {
             for (ContextNorm norm : ContextNorm.values()) {
-                DlaStage stage = stage(manager, 64, 9, 4, norm, 5);
-                NDArray x = Ops.channelsLast(manager.randomNormal(new Shape(5, 64, 9, 7)));
+                DlaLStage stage = stage(manager, 64, 9, 4, norm, 5);
+                NDArray x = FeatureMaps.channelsLast(manager.randomNormal(new Shape(5, 64, 9, 7)));
                 assertFusedEqualsSeparate(stage, x, manager, "norm " + norm + " on a 9×7 map");
             }
         }
@@ -101,13 +101,13 @@ public class FusedLightUnitTest {
             NDArray unit = manager.ones(new Shape(2 * 3 + 20 * 64));
             NDList result = FusedLightUnit.apply(x, x, null, ones, unit, 16, 3, ContextNorm.SIGMOID, false);
             assertTrue(result == null, "a map that is not channels-last must not be computed by the kernel");
-            NDList fused = FusedLightUnit.apply(Ops.channelsLast(x), Ops.channelsLast(x), null, ones, unit, 16, 3,
+            NDList fused = FusedLightUnit.apply(FeatureMaps.channelsLast(x), FeatureMaps.channelsLast(x), null, ones, unit, 16, 3,
                     ContextNorm.SIGMOID, false);
             assertNotNull(fused, "the same map channels-last is computed by the kernel");
         }
     }
 
-    private static void assertFusedEqualsSeparate(DlaStage stage, NDArray x, NDManager manager, String what) {
+    private static void assertFusedEqualsSeparate(DlaLStage stage, NDArray x, NDManager manager, String what) {
         NDArray expected;
         String previous = System.getProperty(NativeKernel.PROPERTY);
         System.setProperty(NativeKernel.PROPERTY, "false");
@@ -128,7 +128,7 @@ public class FusedLightUnitTest {
         }
     }
 
-    private static NDArray run(DlaStage stage, NDArray x, NDManager scope) {
+    private static NDArray run(DlaLStage stage, NDArray x, NDManager scope) {
         return stage.forward(new ParameterStore(scope, false), new NDList(x), false).head();
     }
 
@@ -141,11 +141,11 @@ public class FusedLightUnitTest {
     }
 
     /** A two-unit DLA-L stage of C channels, with every parameter and statistic random. */
-    static DlaStage stage(NDManager manager, int channels, int side, int reduction, ContextNorm norm, int batch) {
+    static DlaLStage stage(NDManager manager, int channels, int side, int reduction, ContextNorm norm, int batch) {
         Engine.getInstance().setRandomSeed(channels + side + batch);
         StageConfig config = new StageConfig(
                 channels, channels / 4, 2, 1, reduction, CellType.DSU, DsuForm.PUBLISHED, norm, 0f, false);
-        DlaStage stage = new DlaStage(config);
+        DlaLStage stage = new DlaLStage(config);
         stage.initialize(manager, DataType.FLOAT32, new Shape(batch, channels, side, side));
         TestNets.randomiseBatchNormStatistics(stage, channels);
         for (Pair<String, Parameter> p : stage.getParameters()) {

@@ -4,14 +4,13 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertNotNull;
 import static org.testng.Assert.assertTrue;
 
-import ai.dla.fused.NativeKernel;
 import ai.dla.importer.CheckpointImporter;
 import ai.dla.importer.CheckpointLayout;
+import ai.dla.light.NativeKernel;
+import ai.dla.network.DlaResNet;
+import ai.dla.network.Variant;
 import ai.dla.nn.ParameterPaths;
-import ai.dla.resnet.ContextMode;
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
-import ai.dla.resnet.Variant;
+import ai.dla.stage.ContextMode;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -104,7 +103,7 @@ public class GoldenTest {
                         Golden.relativeError(perSample, g.get("logits_eval")) > OUTPUT_TOLERANCE,
                         "the two context modes must be told apart at the golden tolerance");
             }
-            boolean kernel = fused && net.getVariant() == Variant.DLA_L && NativeKernel.isActive();
+            boolean kernel = fused && net.getConfig().variant() == Variant.DLA_L && NativeKernel.isActive();
             assertEquals(NativeKernel.calls() > calls, kernel, file + path + ": which path ran");
         } finally {
             if (previous == null) {
@@ -128,7 +127,7 @@ public class GoldenTest {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 logits = net.forward(ps, new NDList(g.get("input")), true).head();
                 loss = logits.logSoftmax(1)
-                        .mul(labels.oneHot(net.getClasses()))
+                        .mul(labels.oneHot(net.getConfig().classes()))
                         .sum(new int[] {1})
                         .neg()
                         .mean();
@@ -155,7 +154,7 @@ public class GoldenTest {
     }
 
     private static DlaResNet load(String model, Golden g, NDManager m) {
-        DlaResNet net = ModelName.parse(model).builder().build();
+        DlaResNet net = TestNets.builder(model).build();
         CheckpointImporter.load(net, g.weights(), m);
         return net;
     }

@@ -3,8 +3,7 @@ package ai.dla;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
+import ai.dla.network.DlaResNet;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -42,7 +41,7 @@ public class GradientLifetimeTest {
     public void garbageCollectionBetweenForwardAndBackwardChangesNoGradient(String name) throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(3);
-            DlaResNet net = ModelName.parse(name).builder().build();
+            DlaResNet net = TestNets.builder(name).build();
             net.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 32, 32));
             NDArray x = manager.randomNormal(new Shape(2, 3, 32, 32));
             List<float[]> undisturbed = gradients(net, x, false);

@@ -8,8 +8,7 @@ import ai.dla.cell.CellType;
 import ai.dla.importer.CheckpointImporter;
 import ai.dla.importer.CheckpointLayout;
 import ai.dla.importer.StateDict;
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
+import ai.dla.network.DlaResNet;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -75,7 +74,7 @@ public class ImporterTest {
         broken.put("stages.1.lstm.w_xx.0.seq.0.weight", manager.zeros(new Shape(32, 128)));
         broken.put("stages.2.excite.weight", manager.zeros(new Shape(256, 1, 5, 5)));
 
-        DlaResNet net = ModelName.parse(MODEL).builder().build();
+        DlaResNet net = TestNets.builder(MODEL).build();
         net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
         NDArray before = TestNets.eval(net, g.get("input"), manager);
         IllegalArgumentException e =
@@ -94,12 +93,12 @@ public class ImporterTest {
     @DataProvider
     public Object[][] unpublished() {
         return new Object[][] {
-            {ModelName.parse("lii-20-cifar10").builder().build(), new String[] {"lii-20", "importable", "dla_l cifar"}},
+            {TestNets.builder("lii-20-cifar10").build(), new String[] {"lii-20", "importable", "dla_l cifar"}},
             {
-                ModelName.parse("dla_l-20-cifar10").builder().optCell(CellType.LSTM).build(),
+                TestNets.builder("dla_l-20-cifar10").optCell(CellType.LSTM).build(),
                 new String[] {"dla_l-20", "LSTM cell", "importable"}
             },
-            {ModelName.parse("dla_b-50-imagenet").builder().build(), new String[] {"dla_b-50", "imagenet layout", "importable"}}
+            {TestNets.builder("dla_b-50-imagenet").build(), new String[] {"dla_b-50", "layout=imagenet", "importable"}}
         };
     }
 
@@ -155,7 +154,7 @@ public class ImporterTest {
     }
 
     private DlaResNet imported(StateDict weights) {
-        DlaResNet net = ModelName.parse(MODEL).builder().build();
+        DlaResNet net = TestNets.builder(MODEL).build();
         CheckpointImporter.load(net, weights, manager);
         return net;
     }

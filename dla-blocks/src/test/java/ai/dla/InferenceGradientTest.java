@@ -2,8 +2,7 @@ package ai.dla;
 
 import static org.testng.Assert.assertTrue;
 
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
+import ai.dla.network.DlaResNet;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -11,8 +10,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 
@@ -46,7 +45,7 @@ public class InferenceGradientTest {
     public void inputGradientMatchesFiniteDifferences(String model) {
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(7);
-            DlaResNet net = ModelName.parse(model).builder().build();
+            DlaResNet net = TestNets.builder(model).build();
             net.initialize(manager, DataType.FLOAT64, new Shape(1, 3, 32, 32)); // a finite difference exact to ~1e-8
             for (Pair<String, Parameter> p : net.getParameters()) {
                 Parameter.Type type = p.getValue().getType();

@@ -7,15 +7,14 @@ import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
 import ai.dla.cell.DynamicSharingUnit;
-import ai.dla.fused.NativeKernel;
 import ai.dla.importer.CheckpointImporter;
 import ai.dla.importer.CheckpointLayout;
 import ai.dla.importer.StateDict;
+import ai.dla.light.NativeKernel;
+import ai.dla.network.DlaResNet;
 import ai.dla.nn.ParameterPaths;
-import ai.dla.resnet.ContextMode;
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.DlaStage;
-import ai.dla.resnet.ModelName;
+import ai.dla.stage.ContextMode;
+import ai.dla.stage.DlaLStage;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -62,7 +61,7 @@ public class InferenceWeightsTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             DlaResNet net = network("dla_l-20-cifar10", manager, 1);
             NDArray x = manager.randomNormal(INPUT);
-            DynamicSharingUnit dsu = (DynamicSharingUnit) ((DlaStage) net.getStages().get(0)).getCell();
+            DynamicSharingUnit dsu = (DynamicSharingUnit) ((DlaLStage) net.getStages().get(0)).getCell();
             ParameterStore ps = new ParameterStore(manager, false);
             NDArray first = dsu.packedWeights(ps, x.getDevice());
             infer(net, x, manager);
@@ -193,7 +192,7 @@ public class InferenceWeightsTest {
 
     private static DlaResNet network(String model, NDManager manager, int seed) {
         Engine.getInstance().setRandomSeed(seed);
-        DlaResNet net = ModelName.parse(model).builder().build();
+        DlaResNet net = TestNets.builder(model).build();
         net.initialize(manager, DataType.FLOAT32, INPUT);
         TestNets.randomiseBatchNormStatistics(net, seed);
         return net;
@@ -226,7 +225,7 @@ public class InferenceWeightsTest {
         DlaResNet fresh = net.toBuilder().build();
         fresh.initialize(manager, DataType.FLOAT32, INPUT);
         load(fresh, save(net), manager);
-        fresh.setContextMode(net.getContextMode());
+        fresh.setContextMode(net.getConfig().contextMode());
         assertClose(actual, infer(fresh, x, manager), what);
     }
 

@@ -2,9 +2,9 @@ package ai.dla;
 
 import static org.testng.Assert.assertTrue;
 
+import ai.dla.nn.FeatureMaps;
 import ai.dla.nn.InferenceWeights;
 import ai.dla.nn.Layers;
-import ai.dla.nn.Ops;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -54,7 +54,7 @@ public class LayersTest {
                 NDList convolved = conv.forward(ps, new NDList(x), false);
                 NDArray expected = bn.forward(ps, convolved, false).head();
                 for (boolean channelsLast : new boolean[] {false, true}) {
-                    NDArray input = channelsLast ? Ops.channelsLast(x) : x;
+                    NDArray input = channelsLast ? FeatureMaps.channelsLast(x) : x;
                     NDArray actual = Layers.convBatchNorm(ps, conv, bn, folded, input, false, null);
                     double error = actual.sub(expected).abs().max().getFloat() / expected.abs().max().getFloat();
                     assertTrue(error < 1e-5,

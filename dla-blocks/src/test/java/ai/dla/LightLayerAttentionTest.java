@@ -4,7 +4,8 @@ import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
 import ai.dla.attention.LightLayerAttention;
-import ai.dla.nn.Ops;
+import ai.dla.light.ShortcutUpdate;
+import ai.dla.nn.FeatureMaps;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -20,9 +21,9 @@ import org.testng.annotations.Test;
 
 /**
  * Architecture spec, section 3: DLA-L hands the light layer attention its shortcut's gate d and the
- * stage's depthwise kernel w, and the attention folds λ (and in inference the BatchNorm) into them.
- * That must equal the attention applied to the updated shortcut õ = o ⊙ d + w * o written out, in
- * training and in inference, and in either memory layout.
+ * shortcut update's depthwise kernel, and the attention folds λ (and in inference the BatchNorm)
+ * into them. That must equal the attention applied to the updated shortcut õ = o ⊙ d + DW(o) that
+ * {@link ShortcutUpdate} writes out, in training and in inference, and in either memory layout.
  */
 public class LightLayerAttentionTest {
 
@@ -40,9 +41,11 @@ public class LightLayerAttentionTest {
             NDArray x = manager.randomNormal(MAP);
             NDArray o = manager.randomNormal(MAP);
             NDArray gate = manager.randomUniform(0, 1, new Shape(BATCH, CHANNELS));
-            NDArray kernel = manager.randomNormal(new Shape(CHANNELS, 1, 3, 3));
-            NDArray updated = o.mul(gate.reshape(BATCH, CHANNELS, 1, 1)).add(Ops.depthwise(o, kernel, null));
-            NDArray gap = Ops.gap(x);
+            ShortcutUpdate update = new ShortcutUpdate(CHANNELS);
+            update.initialize(manager, DataType.FLOAT32, MAP);
+            NDArray kernel = update.kernel(ps, x.getDevice(), false);
+            NDArray updated = update.forward(ps, new NDList(o, gate), false).head();
+            NDArray gap = FeatureMaps.gap(x);
             for (int i = 0; i < 3; i++) { // running statistics away from their initial 0 and 1
                 attention.forward(ps, new NDList(x.mul(i + 1), updated, gap.mul(i + 1)), true);
             }
@@ -55,9 +58,9 @@ public class LightLayerAttentionTest {
             for (boolean training : new boolean[] {true, false}) {
                 NDArray expected = attention.forward(ps, new NDList(x, updated, gap), training).head();
                 for (boolean channelsLast : new boolean[] {false, true}) {
-                    NDArray xi = channelsLast ? Ops.channelsLast(x) : x;
-                    NDArray oi = channelsLast ? Ops.channelsLast(o) : o;
-                    NDArray actual = attention.forward(ps, new NDList(xi, oi, gap, gate, kernel), training).head();
+                    NDArray xi = channelsLast ? FeatureMaps.channelsLast(x) : x;
+                    NDArray oi = channelsLast ? FeatureMaps.channelsLast(o) : o;
+                    NDArray actual = attention.forwardUpdated(ps, xi, oi, gap, gate, kernel, training, null).head();
                     double error = actual.sub(expected).abs().max().getFloat() / expected.abs().max().getFloat();
                     assertTrue(error < 1e-5,
                             "training " + training + ", channels-last " + channelsLast + ": relative error " + error);
@@ -67,17 +70,17 @@ public class LightLayerAttentionTest {
     }
 
     @Test
-    public void aGateWithoutAKernelIsRefused() {
+    public void otherInputCountsAreRefused() {
         try (NDManager manager = NDManager.newBaseManager()) {
             LightLayerAttention attention = new LightLayerAttention(CHANNELS);
             attention.initialize(manager, DataType.FLOAT32, MAP, MAP);
             NDArray x = manager.randomNormal(MAP);
-            NDList inputs = new NDList(x, x, Ops.gap(x), manager.ones(new Shape(BATCH, CHANNELS)));
+            NDList inputs = new NDList(x, x, FeatureMaps.gap(x), manager.ones(new Shape(BATCH, CHANNELS)));
             IllegalArgumentException e =
                     expectThrows(
                             IllegalArgumentException.class,
                             () -> attention.forward(new ParameterStore(manager, false), inputs, false));
-            assertTrue(e.getMessage().contains("(x, o, gap, d, w), got 4 arrays"), e.getMessage());
+            assertTrue(e.getMessage().contains("NDList(x, o) or (x, o, gap), got 4 arrays"), e.getMessage());
         }
     }
 }

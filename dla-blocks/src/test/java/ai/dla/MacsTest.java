@@ -3,7 +3,7 @@ package ai.dla;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
-import ai.dla.resnet.ModelName;
+import ai.dla.network.Complexity;
 
 import org.testng.annotations.Test;
 
@@ -57,7 +57,7 @@ public class MacsTest {
     }
 
     private static long macs(String model, int side) {
-        return ModelName.parse(model).builder().build().macs(side, side);
+        return Complexity.macs(TestNets.builder(model).build(), side, side);
     }
 
     private static void assertWithin(long actual, double published, String what) {

@@ -6,8 +6,8 @@ import ai.dla.attention.LightLayerAttention;
 import ai.dla.cell.CellType;
 import ai.dla.cell.DsuForm;
 import ai.dla.cell.DynamicSharingUnit;
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
+import ai.dla.network.Complexity;
+import ai.dla.network.DlaResNet;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -61,7 +61,7 @@ public class ParameterCountTest {
 
     @Test(dataProvider = "cifarTable")
     public void cifarNetworksHaveTheTableCounts(String model, long expected) {
-        DlaResNet net = ModelName.parse(model).builder().build();
+        DlaResNet net = TestNets.builder(model).build();
         assertEquals(count(net, CIFAR_INPUT), expected, model);
     }
 
@@ -79,7 +79,7 @@ public class ParameterCountTest {
 
     @Test(dataProvider = "imagenetTable")
     public void imagenetNetworksHaveTheTableCounts(String model, long expected) {
-        DlaResNet net = ModelName.parse(model).builder().build();
+        DlaResNet net = TestNets.builder(model).build();
         assertEquals(count(net, IMAGENET_INPUT), expected, model);
     }
 
@@ -99,7 +99,7 @@ public class ParameterCountTest {
 
     @Test(dataProvider = "ablationTable")
     public void ablationNetworksHaveTheTableCounts(String model, CellType cell, long expected) {
-        DlaResNet net = ModelName.parse(model).builder().optCell(cell).build();
+        DlaResNet net = TestNets.builder(model).optCell(cell).build();
         assertEquals(count(net, CIFAR_INPUT), expected, model + " with the " + cell + " cell");
     }
 
@@ -161,7 +161,7 @@ public class ParameterCountTest {
     private static long count(DlaResNet net, Shape input) {
         try (NDManager manager = NDManager.newBaseManager()) {
             net.initialize(manager, DataType.FLOAT32, input);
-            long counted = net.countParameters();
+            long counted = Complexity.parameters(net);
             assertEquals(counted, trainable(net), "countParameters agrees with the parameter list");
             return counted;
         }

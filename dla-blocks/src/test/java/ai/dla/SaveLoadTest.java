@@ -4,8 +4,7 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
+import ai.dla.network.DlaResNet;
 
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
@@ -64,7 +63,7 @@ public class SaveLoadTest {
         NDArray images = manager.randomNormal(new Shape(2, 3, 32, 32));
         NDArray expected;
         try (Model saved = Model.newInstance(model)) {
-            DlaResNet net = ModelName.parse(model).builder().build();
+            DlaResNet net = TestNets.builder(model).build();
             net.initialize(saved.getNDManager(), DataType.FLOAT32, INPUT);
             TestNets.randomiseBatchNormStatistics(net, 3);
             saved.setBlock(net);
@@ -72,7 +71,7 @@ public class SaveLoadTest {
             expected = TestNets.eval(net, images, manager);
         }
         try (Model loaded = Model.newInstance(model)) {
-            DlaResNet fresh = ModelName.parse(model).builder().build();
+            DlaResNet fresh = TestNets.builder(model).build();
             loaded.setBlock(fresh);
             loaded.load(dir, model);
             NDArray actual = TestNets.eval(fresh, images, manager);
@@ -99,14 +98,14 @@ public class SaveLoadTest {
     }
 
     private DlaResNet initialisedCopy(String model) {
-        DlaResNet net = ModelName.parse(model).builder().build();
+        DlaResNet net = TestNets.builder(model).build();
         net.initialize(manager, DataType.FLOAT32, INPUT);
         return net;
     }
 
     private void save(String model) throws IOException {
         try (Model saved = Model.newInstance(model)) {
-            DlaResNet net = ModelName.parse(model).builder().build();
+            DlaResNet net = TestNets.builder(model).build();
             net.initialize(saved.getNDManager(), DataType.FLOAT32, INPUT);
             saved.setBlock(net);
             saved.save(dir, model);
@@ -115,7 +114,7 @@ public class SaveLoadTest {
 
     private MalformedModelException refusedBy(String model, String savedPrefix) {
         try (Model loaded = Model.newInstance(model)) {
-            loaded.setBlock(ModelName.parse(model).builder().build());
+            loaded.setBlock(TestNets.builder(model).build());
             return expectThrows(MalformedModelException.class, () -> loaded.load(dir, savedPrefix));
         }
     }

@@ -1,5 +1,9 @@
 package ai.dla;
 
+import ai.dla.network.DlaResNet;
+import ai.dla.network.Layout;
+import ai.dla.network.Variant;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -8,12 +12,37 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 
+import java.util.Map;
 import java.util.Random;
 
 /** Helpers the tests share: non-trivial BatchNorm statistics and eval-mode forward passes. */
 final class TestNets {
 
+    /** The datasets of the zoo's model names, as (layout, classes, channels): the zoo owns the real table. */
+    private static final Map<String, Object[]> DATASETS = Map.of(
+            "cifar10", new Object[] {Layout.CIFAR, 10, 3},
+            "cifar100", new Object[] {Layout.CIFAR, 100, 3},
+            "imagenet", new Object[] {Layout.IMAGENET, 1000, 3},
+            "fashion_mnist", new Object[] {Layout.CIFAR, 10, 1});
+
     private TestNets() {}
+
+    /**
+     * Returns a builder for a zoo model name such as {@code dla_l-20-cifar10}.
+     *
+     * @param name {@code <variant>-<depth>-<dataset>}
+     * @return the builder with variant, depth, layout, classes and channels set
+     */
+    static DlaResNet.Builder builder(String name) {
+        String[] parts = name.split("-");
+        Object[] dataset = DATASETS.get(parts[2]);
+        return DlaResNet.builder()
+                .setVariant(Variant.fromId(parts[0]))
+                .setDepth(Integer.parseInt(parts[1]))
+                .optLayout((Layout) dataset[0])
+                .setClasses((Integer) dataset[1])
+                .optInputChannels((Integer) dataset[2]);
+    }
 
     /**
      * Gives every BatchNorm of an initialised block running means in ±0.2 and running variances in

@@ -1,9 +1,9 @@
 package ai.dla.attention;
 
+import ai.dla.nn.FeatureMaps;
 import ai.dla.nn.InferenceWeights;
 import ai.dla.nn.Init;
 import ai.dla.nn.Layers;
-import ai.dla.nn.Ops;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -27,17 +27,16 @@ import ai.djl.util.PairList;
  *   LA(x) = V ⊙ a                    (each head's weight over its 32 channels and H×W)
  * </pre>
  *
- * <p>Forward input: {@code NDList(x, o)}, {@code NDList(x, o, gap)} or {@code NDList(x, o, gap,
- * d, w)}, with o [B, C, H, W] the previous layer's contribution (the shortcut in MRLA-L), gap =
- * GAP(x) [B, C] when the caller already has it, and d [B, C] and w [C, 1, 3, 3] a gate and a
- * depthwise kernel that update o first: DLA-L's õ = o ⊙ d + w * o. Output: {@code NDList(out)}
- * [B, C, H, W], in x's memory layout.
+ * <p>Forward input: {@code NDList(x, o)} or {@code NDList(x, o, gap)}, with o [B, C, H, W] the
+ * previous layer's contribution (the shortcut in MRLA-L) and gap = GAP(x) [B, C] when the caller
+ * already has it. Output: {@code NDList(out)} [B, C, H, W], in x's memory layout. DLA-L adds its
+ * updated shortcut õ = o ⊙ d + DW(o) instead of o, through {@link #forwardUpdated}.
  *
- * <p>λ is folded into d and w, so õ is never written out, and in inference the BatchNorm's affine
+ * <p>λ is folded into d and DW's kernel, so õ is never written out, and in inference the BatchNorm's affine
  * map is folded into Wv, d, w and the bias of w's convolution: the branch is two depthwise
  * convolutions and four elementwise passes. The folded kernels are computed once and kept until the
  * weights change ({@link InferenceWeights}). Every operation works in any memory layout; {@link
- * ai.dla.resnet.DlaResNet} runs channels-last, where oneDNN's depthwise convolution needs no
+ * ai.dla.network.DlaResNet} runs channels-last, where oneDNN's depthwise convolution needs no
  * reordering.
  */
 public final class LightLayerAttention extends ProjectedAttention implements InferenceWeights.Holder {
@@ -77,23 +76,43 @@ public final class LightLayerAttention extends ProjectedAttention implements Inf
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        if (inputs.size() < 2 || inputs.size() == 4 || inputs.size() > 5) {
+        if (inputs.size() != 2 && inputs.size() != 3) {
             throw new IllegalArgumentException(
-                    "LightLayerAttention takes NDList(x, o), (x, o, gap) or (x, o, gap, d, w), got "
-                            + inputs.size()
-                            + " arrays");
+                    "LightLayerAttention takes NDList(x, o) or (x, o, gap), got " + inputs.size() + " arrays");
         }
         NDArray x = inputs.get(0);
-        NDArray o = inputs.get(1);
-        NDArray gap = inputs.size() > 2 ? inputs.get(2) : Ops.gap(x);
-        NDArray gate = inputs.size() > 3 ? inputs.get(3) : null;
-        NDArray shortcutWeight = inputs.size() > 4 ? inputs.get(4) : null;
+        NDArray gap = inputs.size() > 2 ? inputs.get(2) : FeatureMaps.gap(x);
+        return branch(ps, x, inputs.get(1), gap, null, null, training, params);
+    }
+
+    /**
+     * DLA-L's branch {@code BN(LA(x) + λ ⊙ õ)}, with õ = o ⊙ d + DW(o) the stage's shortcut update
+     * ({@link ai.dla.light.ShortcutUpdate}), whose gate and kernel are folded with λ so that õ is
+     * never written out.
+     *
+     * @param ps the parameter store
+     * @param x the unit's output [B, C, H, W]
+     * @param o the unit's shortcut [B, C, H, W]
+     * @param gap GAP(x) [B, C]
+     * @param gate the gate d [B, C]
+     * @param kernel DW's kernel [C, 1, 3, 3], as {@link ai.dla.light.ShortcutUpdate#kernel} gives it
+     * @param training whether this is a training pass
+     * @param params optional block parameters
+     * @return {@code NDList(out)} [B, C, H, W], in x's memory layout
+     */
+    public NDList forwardUpdated(ParameterStore ps, NDArray x, NDArray o, NDArray gap, NDArray gate,
+            NDArray kernel, boolean training, PairList<String, Object> params) {
+        return branch(ps, x, o, gap, gate, kernel, training, params);
+    }
+
+    private NDList branch(ParameterStore ps, NDArray x, NDArray o, NDArray gap, NDArray gate,
+            NDArray shortcutWeight, boolean training, PairList<String, Object> params) {
         long batch = x.getShape().get(0);
 
         NDArray qk = queryKey(ps, gap, training);
         NDArray products = qk.get(":, 0, :").mul(qk.get(":, 1, :")).reshape(batch, heads, HEAD_WIDTH);
         NDArray weights =
-                Ops.spatial(Activation.sigmoid(scaleScores(products.sum(new int[] {2}))).repeat(1, HEAD_WIDTH));
+                FeatureMaps.spatial(Activation.sigmoid(scaleScores(products.sum(new int[] {2}))).repeat(1, HEAD_WIDTH));
         if (training) {
             folded.clear();
             NDArray lambdaValue = ps.getValue(lambda, x.getDevice(), true).reshape(channels);
@@ -102,31 +121,31 @@ public final class LightLayerAttention extends ProjectedAttention implements Inf
             if (gate == null) {
                 sum.addi(o.mul(lambdaValue.reshape(channels, 1, 1)));
             } else {
-                sum.addi(Ops.depthwise(o, Ops.perChannel(shortcutWeight, lambdaValue), null));
-                sum.addi(o.mul(Ops.spatial(gate.mul(lambdaValue))));
+                sum.addi(FeatureMaps.depthwise(o, Layers.perChannel(shortcutWeight, lambdaValue), null));
+                sum.addi(o.mul(FeatureMaps.spatial(gate.mul(lambdaValue))));
             }
             return bn.forward(ps, new NDList(sum), true, params);
         }
         Folded f = inferenceWeights(ps, x, shortcutWeight);
-        NDArray sum = Ops.depthwise(x, f.value(), null).muli(weights);
+        NDArray sum = FeatureMaps.depthwise(x, f.value(), null).muli(weights);
         if (gate == null) {
             sum.addi(o.mul(f.factorMap())).addi(f.shiftMap());
         } else {
-            sum.addi(Ops.depthwise(o, f.shortcut(), f.shift()));
-            sum.addi(o.mul(Ops.spatial(gate.mul(f.factor()))));
+            sum.addi(FeatureMaps.depthwise(o, f.shortcut(), f.shift()));
+            sum.addi(o.mul(FeatureMaps.spatial(gate.mul(f.factor()))));
         }
         return new NDList(sum);
     }
 
     /**
      * Returns this unit's attention weights packed into one float32 vector for the fused inference
-     * kernel ({@link ai.dla.fused.FusedLightUnit}), with the BatchNorm's inference map s, t and λ
+     * kernel ({@link ai.dla.light.FusedLightUnit}), with the BatchNorm's inference map s, t and λ
      * folded in: Wq [k], Wk [k], s ⊙ Wv [9][C] (tap-major), s ⊙ λ ⊙ W [9][C], s ⊙ λ [C] and t [C].
      * Computed once and kept until the weights change ({@link InferenceWeights}).
      *
      * @param ps the parameter store
      * @param like an array of the batch (its device is used)
-     * @param shortcutWeight the stage's depthwise kernel W [C, 1, 3, 3], as the store gives it
+     * @param shortcutWeight the shortcut update's kernel W [C, 1, 3, 3], as the store gives it
      * @return the packed weights, owned by this block, or null while autograd records gradients of
      *     the weights
      */
@@ -162,12 +181,12 @@ public final class LightLayerAttention extends ProjectedAttention implements Inf
     private NDList fold(NDList p, NDArray like, boolean pack) {
         NDList affine = Layers.batchNormAffine(like, p.subNDList(4, 8));
         NDArray scale = affine.get(0);
-        NDArray value = Ops.perChannel(p.get(2), scale);
+        NDArray value = Layers.perChannel(p.get(2), scale);
         NDArray factor = scale.reshape(channels, 1, 1).mul(p.get(3)).reshape(channels);
         NDArray shift = affine.get(1);
         NDList out = new NDList(value, factor, shift, factor.reshape(channels, 1, 1), shift.reshape(channels, 1, 1));
         if (p.size() > 8) {
-            NDArray shortcut = Ops.perChannel(p.get(8), factor);
+            NDArray shortcut = Layers.perChannel(p.get(8), factor);
             out.add(shortcut);
             if (pack) {
                 out.add(NDArrays.concat(new NDList(

@@ -1,8 +1,9 @@
 package ai.dla.attention;
 
+import ai.dla.nn.FeatureMaps;
 import ai.dla.nn.Init;
 import ai.dla.nn.Layers;
-import ai.dla.nn.Ops;
+import ai.dla.nn.Scalars;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -124,7 +125,7 @@ public abstract class ProjectedAttention extends AbstractBlock {
      * @return V [B, C, H, W]
      */
     protected NDArray value(ParameterStore ps, NDArray x, boolean training) {
-        return Ops.depthwise(x, valueWeight(ps, x.getDevice(), training), null);
+        return FeatureMaps.depthwise(x, valueWeight(ps, x.getDevice(), training), null);
     }
 
     /**
@@ -134,7 +135,7 @@ public abstract class ProjectedAttention extends AbstractBlock {
      * @return the scaled scores
      */
     protected static NDArray scaleScores(NDArray products) {
-        return Ops.scale(products, (float) (1 / Math.sqrt(HEAD_WIDTH)));
+        return Scalars.scale(products, (float) (1 / Math.sqrt(HEAD_WIDTH)));
     }
 
     /**

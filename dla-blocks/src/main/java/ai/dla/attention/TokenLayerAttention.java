@@ -1,6 +1,6 @@
 package ai.dla.attention;
 
-import ai.dla.nn.Ops;
+import ai.dla.nn.FeatureMaps;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -56,7 +56,7 @@ public final class TokenLayerAttention extends ProjectedAttention {
         Shape s = x.getShape();
         long batch = s.get(0);
 
-        NDArray qk = queryKey(ps, Ops.gap(x), training);
+        NDArray qk = queryKey(ps, FeatureMaps.gap(x), training);
         NDArray q = qk.get(":, 0, :");
         NDArray k = qk.get(":, 1:2, :");
         NDArray v = value(ps, x, training).expandDims(1);

@@ -71,7 +71,7 @@ public final class DynamicSharingUnit extends GatedCell implements InferenceWeig
 
     /**
      * Returns the published form's two perceptrons packed into one float32 vector for the fused
-     * inference kernel ({@link ai.dla.fused.FusedLightUnit}): for MLP_ih, then MLP_hh, the first
+     * inference kernel ({@link ai.dla.light.FusedLightUnit}): for MLP_ih, then MLP_hh, the first
      * layer's weight transposed [C][m], its bias [m], the second layer's weight transposed [m][3C]
      * and its bias [3C]. Computed once and kept until the weights change ({@link
      * InferenceWeights}).

@@ -1,7 +1,8 @@
 package ai.dla.importer;
 
+import ai.dla.network.DlaResNet;
+import ai.dla.network.DlaResNetConfig;
 import ai.dla.nn.ParameterPaths;
-import ai.dla.resnet.DlaResNet;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -20,7 +21,7 @@ import java.util.Set;
  * Loads a checkpoint of the authors' PyTorch code into a {@link DlaResNet}.
  *
  * <pre>{@code
- * DlaResNet net = ModelName.parse("dla_l-56-cifar100").builder().build();
+ * DlaResNet net = DlaResNet.builder().setVariant(Variant.DLA_L).setDepth(56).setClasses(100).build();
  * StateDict weights = StateDict.read(Path.of("dla56.npz"), manager);
  * CheckpointImporter.load(net, weights, manager);
  * }</pre>
@@ -34,6 +35,9 @@ public final class CheckpointImporter {
 
     private static final int MAX_LISTED = 3;
 
+    /** The image side the network is initialised with; its parameters' shapes do not depend on it. */
+    private static final int PROBE_SIDE = 32;
+
     private CheckpointImporter() {}
 
     /**
@@ -42,13 +46,12 @@ public final class CheckpointImporter {
      * @param net the network, built with the checkpoint's settings
      * @param weights the state dict in the published layout
      * @param manager the manager that owns the network's parameters
-     * @throws IllegalArgumentException if the keys or shapes do not match, listing every mismatch
+     * @throws CheckpointMismatchException if the keys or shapes do not match, listing every mismatch
      */
     public static void load(DlaResNet net, StateDict weights, NDManager manager) {
         CheckpointLayout layout = CheckpointLayout.of(net);
         if (!net.isInitialized()) {
-            int side = net.getLayout().getDefaultImageSize();
-            net.initialize(manager, DataType.FLOAT32, new Shape(1, net.getInputChannels(), side, side));
+            net.initialize(manager, DataType.FLOAT32, new Shape(1, net.getConfig().inputChannels(), PROBE_SIDE, PROBE_SIDE));
         }
         Map<String, Parameter> params = ParameterPaths.of(net);
         Map<String, NDArray> arrays = weights.arrays();
@@ -77,19 +80,20 @@ public final class CheckpointImporter {
         if (!missing.isEmpty() || !unexpected.isEmpty() || !misshaped.isEmpty()) {
             Optional<CheckpointSignature> found = CheckpointSignature.of(arrays);
             if (found.isPresent() && !found.get().equals(signature(net))) {
-                throw new IllegalArgumentException("The checkpoint holds " + found.get() + ", not "
-                        + net.describe() + found.get().modelName().map(n -> ": import it as " + n).orElse(""));
+                throw new CheckpointMismatchException("The checkpoint holds " + found.get() + ", not "
+                        + net.getConfig().describe(), found.get());
             }
-            throw new IllegalArgumentException(
+            throw new CheckpointMismatchException(
                     "The checkpoint does not match "
-                            + net.describe()
+                            + net.getConfig().describe()
                             + " (layout "
                             + layout
                             + ")"
                             + section("wrong shapes", misshaped)
                             + section("unexpected keys", unexpected)
                             + section("missing keys", missing)
-                            + "\nBuild the network with the checkpoint's variant, depth, classes and input channels.");
+                            + "\nBuild the network with the checkpoint's variant, depth, classes and input channels.",
+                    null);
         }
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             NDArray target = e.getValue().getArray();
@@ -103,8 +107,8 @@ public final class CheckpointImporter {
     }
 
     private static CheckpointSignature signature(DlaResNet net) {
-        return new CheckpointSignature(net.getVariant(), net.getLayout(), net.getDepth(), net.getClasses(),
-                net.getInputChannels());
+        DlaResNetConfig c = net.getConfig();
+        return new CheckpointSignature(c.variant(), c.layout(), c.depth(), c.classes(), c.inputChannels());
     }
 
     private static String section(String title, List<String> items) {

@@ -2,9 +2,10 @@ package ai.dla.importer;
 
 import ai.dla.cell.CellType;
 import ai.dla.cell.DsuForm;
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.Layout;
-import ai.dla.resnet.Variant;
+import ai.dla.network.DlaResNet;
+import ai.dla.network.DlaResNetConfig;
+import ai.dla.network.Layout;
+import ai.dla.network.Variant;
 
 import java.util.List;
 import java.util.Locale;
@@ -89,11 +90,10 @@ public enum CheckpointLayout {
      * @throws IllegalArgumentException if the published code has no checkpoint of this kind
      */
     public static CheckpointLayout of(DlaResNet net) {
-        boolean publishedCell =
-                !net.getVariant().hasCell()
-                        || (net.getCellType() == CellType.DSU && net.getDsuForm() == DsuForm.PUBLISHED);
+        DlaResNetConfig c = net.getConfig();
+        boolean publishedCell = !c.variant().hasCell() || (c.cell() == CellType.DSU && c.dsuForm() == DsuForm.PUBLISHED);
         for (CheckpointLayout l : values()) {
-            if (publishedCell && l.variant == net.getVariant() && l.layout == net.getLayout()) {
+            if (publishedCell && l.variant == c.variant() && l.layout == c.layout()) {
                 return l;
             }
         }
@@ -103,8 +103,8 @@ public enum CheckpointLayout {
         }
         throw new IllegalArgumentException(
                 "No published checkpoint layout for "
-                        + net.describe()
-                        + (publishedCell ? "" : " with a " + net.getCellType() + " cell in " + net.getDsuForm() + " form")
+                        + c.describe()
+                        + (publishedCell ? "" : " with a " + c.cell() + " cell in " + c.dsuForm() + " form")
                         + "; importable networks (with the published DSU): "
                         + known);
     }

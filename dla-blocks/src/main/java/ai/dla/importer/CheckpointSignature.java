@@ -1,9 +1,7 @@
 package ai.dla.importer;
 
-import ai.dla.resnet.DatasetProfile;
-import ai.dla.resnet.Layout;
-import ai.dla.resnet.ModelName;
-import ai.dla.resnet.Variant;
+import ai.dla.network.Layout;
+import ai.dla.network.Variant;
 
 import ai.djl.ndarray.NDArray;
 
@@ -75,18 +73,6 @@ public record CheckpointSignature(Variant variant, Layout layout, int depth, int
         }
         return Optional.of(new CheckpointSignature(variant, layout, depth, (int) head.getShape().get(0),
                 (int) stem.getShape().get(1)));
-    }
-
-    /**
-     * Returns the zoo name of this network, if a dataset has its classes, channels and layout.
-     *
-     * @return the model name, such as {@code mrla_l-20-cifar10}
-     */
-    public Optional<ModelName> modelName() {
-        return Arrays.stream(DatasetProfile.values())
-                .filter(d -> d.getLayout() == layout && d.getClasses() == classes && d.getChannels() == channels)
-                .findFirst()
-                .map(d -> new ModelName(variant, depth, d));
     }
 
     @Override

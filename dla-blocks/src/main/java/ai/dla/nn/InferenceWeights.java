@@ -15,7 +15,7 @@ import java.util.function.Function;
  * <p>They are recomputed when any source array is not the one they were computed from (so after
  * {@code loadParameters}, {@code Parameter.setArray}, a new {@code ParameterStore} or device), and
  * after {@link #clear()}, which every caching block calls at the start of each training pass (the
- * optimizer updates parameters in place after it) and {@link ai.dla.resnet.DlaResNet} calls when
+ * optimizer updates parameters in place after it) and {@link ai.dla.network.DlaResNet} calls when
  * it imports or loads weights. They are not used while autograd records and a source takes
  * gradients: the derived weights would then have to carry the graph.
  *
@@ -119,7 +119,7 @@ public final class InferenceWeights {
     }
 
     /**
-     * A block that keeps derived inference weights. {@link ai.dla.resnet.DlaResNet#clearInferenceWeights()}
+     * A block that keeps derived inference weights. {@link ai.dla.network.DlaResNet#clearInferenceWeights()}
      * clears every such block of a network.
      */
     public interface Holder {

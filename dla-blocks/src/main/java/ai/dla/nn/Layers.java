@@ -11,6 +11,8 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
+import java.util.Arrays;
+
 /** Factories for the three layer kinds of the network, with the reference's settings. */
 public final class Layers {
 
@@ -76,7 +78,7 @@ public final class Layers {
      * @return {@code NDList(scale, shift)}, each [C]
      */
     public static NDList batchNormAffine(NDArray like, NDList bn) {
-        NDArray scale = Ops.constant(like, BN_EPSILON).add(bn.get(3)).sqrt().pow(-1).muli(bn.get(0));
+        NDArray scale = Scalars.constant(like, BN_EPSILON).add(bn.get(3)).sqrt().pow(-1).muli(bn.get(0));
         NDArray shift = scale.mul(bn.get(2)).negi().addi(bn.get(1));
         return new NDList(scale, shift);
     }
@@ -151,7 +153,7 @@ public final class Layers {
     /** The folded kernel and bias of a convolution's weight and its BatchNorm, owned by like's manager. */
     private static NDList foldBatchNorm(NDArray like, NDArray weight, NDList bn) {
         NDList affine = batchNormAffine(like, bn);
-        return new NDList(Ops.perChannel(weight, affine.get(0)), affine.get(1));
+        return new NDList(Layers.perChannel(weight, affine.get(0)), affine.get(1));
     }
 
     /**
@@ -166,5 +168,20 @@ public final class Layers {
         Linear linear = Linear.builder().setUnits(out).optBias(bias).build();
         linear.setInitializer(Init.uniformFanIn(in), p -> true);
         return linear;
+    }
+
+    /**
+     * Scales each output channel of a convolution weight.
+     *
+     * @param weight [C, ...]
+     * @param factor [C]
+     * @return factor[c] · weight[c, ...], owned by factor's manager
+     */
+    public static NDArray perChannel(NDArray weight, NDArray factor) {
+        Shape s = weight.getShape();
+        long[] axes = new long[s.dimension()];
+        Arrays.fill(axes, 1);
+        axes[0] = s.get(0);
+        return factor.reshape(new Shape(axes)).mul(weight);
     }
 }

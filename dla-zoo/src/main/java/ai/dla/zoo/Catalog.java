@@ -1,8 +1,6 @@
 package ai.dla.zoo;
 
-import ai.dla.resnet.DatasetProfile;
-import ai.dla.resnet.ModelName;
-import ai.dla.resnet.Variant;
+import ai.dla.network.Variant;
 
 import ai.djl.Application;
 import ai.djl.repository.Artifact;
@@ -35,9 +33,18 @@ final class Catalog {
     /** The license of the code and the shipped weights. */
     static final String LICENSE = "Apache-2.0";
 
+    /** Where the license's text is. */
+    static final String LICENSE_URL = "https://www.apache.org/licenses/LICENSE-2.0";
+
+    /** The paper's page. */
+    static final String WEBSITE = "https://arxiv.org/abs/2406.13392";
+
     /** The paper the networks come from. */
     static final String CITATION = "Wang, Y. et al. Strengthening Layer Interaction via Dynamic Layer"
             + " Attention. IJCAI 2024. arXiv:2406.13392";
+
+    /** The key of an artifact's parameter file in its file map. */
+    static final String PARAMETERS = "parameters";
 
     /** The class path folder of the shipped weights and synsets. */
     static final String RESOURCES = "/ai/dla/zoo/";
@@ -107,17 +114,14 @@ final class Catalog {
      */
     static Map<String, Object> arguments(ModelName name) {
         DatasetProfile dataset = name.dataset();
-        Map<String, Object> args = new LinkedHashMap<>();
-        args.put("blockFactory", DlaBlockFactory.class.getName());
-        args.put("translatorFactory", DlaTranslatorFactory.class.getName());
-        args.put(DlaBlockFactory.MODEL, name.toString());
+        Map<String, Object> args = new LinkedHashMap<>(DlaBlockFactory.factoryArguments(name));
         args.put("width", dataset.getImageSize());
         args.put("height", dataset.getImageSize());
         args.put("channels", dataset.getChannels());
         args.put("mean", Preprocessing.join(dataset.getMean()));
         args.put("std", Preprocessing.join(dataset.getStd()));
         args.put("preprocessing", new Preprocessing(dataset).describe());
-        args.put("synsetResource", RESOURCES + "synset/" + dataset.getId() + ".txt");
+        args.put("synsetResource", dataset.getSynsetResource());
         args.put("parameters", parameters(name));
         args.put("macs", macs(name));
         args.put("license", LICENSE);
@@ -139,6 +143,27 @@ final class Catalog {
      * @return the metadata
      */
     static Metadata metadata(Variant variant) {
+        Metadata metadata = header(variant);
+        List<Artifact> artifacts = new ArrayList<>();
+        for (ModelName name : names(variant)) {
+            Artifact artifact = artifact(name);
+            DlaWeights.of(name).ifPresent(w -> artifact.getFiles().put(PARAMETERS,
+                    item(artifact, w.getFileName(), w.getFileName(), w.getSha1(), w.getSize())));
+            artifact.setMetadata(metadata);
+            artifacts.add(artifact);
+        }
+        metadata.setArtifacts(artifacts);
+        return metadata;
+    }
+
+    /**
+     * Builds the metadata of a variant without artifacts: what it is, its license, its place in a
+     * repository.
+     *
+     * @param variant the variant
+     * @return the metadata, with an empty artifact list
+     */
+    static Metadata header(Variant variant) {
         Metadata metadata = new Metadata();
         metadata.setMetadataVersion("0.2");
         metadata.setResourceType("model");
@@ -147,37 +172,62 @@ final class Catalog {
         metadata.setArtifactId(variant.getId());
         metadata.setName(variant.getId());
         metadata.setDescription(variant.getId() + " image classifiers on the bottleneck ResNet backbone");
-        metadata.setWebsite("https://arxiv.org/abs/2406.13392");
+        metadata.setWebsite(WEBSITE);
         License license = new License();
         license.setName(LICENSE);
-        license.setUrl("https://www.apache.org/licenses/LICENSE-2.0");
+        license.setUrl(LICENSE_URL);
         license.setId("apache");
         metadata.addLicense(license);
-        metadata.setRepositoryUri(URI.create("model/" + Application.CV.IMAGE_CLASSIFICATION.getPath() + "/"
-                + DlaModelZoo.GROUP_ID.replace('.', '/') + "/" + variant.getId() + "/"));
-        List<Artifact> artifacts = new ArrayList<>();
-        for (ModelName name : names(variant)) {
-            Artifact artifact = new Artifact();
-            artifact.setVersion(VERSION);
-            artifact.setName(name.toString());
-            artifact.setProperties(properties(name));
-            artifact.setArguments(arguments(name));
-            Map<String, Artifact.Item> files = new LinkedHashMap<>();
-            DlaWeights.of(name).ifPresent(w -> {
-                Artifact.Item item = new Artifact.Item();
-                item.setUri(w.getFileName());
-                item.setName(w.getFileName());
-                item.setSha1Hash(w.getSha1());
-                item.setSize(w.getSize());
-                item.setArtifact(artifact);
-                files.put("parameters", item);
-            });
-            artifact.setFiles(files);
-            artifact.setMetadata(metadata);
-            artifacts.add(artifact);
-        }
-        metadata.setArtifacts(artifacts);
+        metadata.setRepositoryUri(URI.create(variantPath(variant) + "/"));
+        metadata.setArtifacts(new ArrayList<>());
         return metadata;
+    }
+
+    /**
+     * Returns the path of a variant's folder in a repository.
+     *
+     * @param variant the variant
+     * @return {@code model/cv/image_classification/ai/dla/zoo/<variant>}
+     */
+    static String variantPath(Variant variant) {
+        return "model/" + Application.CV.IMAGE_CLASSIFICATION.getPath() + "/"
+                + DlaModelZoo.GROUP_ID.replace('.', '/') + "/" + variant.getId();
+    }
+
+    /**
+     * Builds a model's artifact: its version, name, filter properties and arguments, and no files.
+     *
+     * @param name the model
+     * @return the artifact, with an empty, modifiable file map
+     */
+    static Artifact artifact(ModelName name) {
+        Artifact artifact = new Artifact();
+        artifact.setVersion(VERSION);
+        artifact.setName(name.toString());
+        artifact.setProperties(properties(name));
+        artifact.setArguments(arguments(name));
+        artifact.setFiles(new LinkedHashMap<>());
+        return artifact;
+    }
+
+    /**
+     * Builds a file entry of an artifact.
+     *
+     * @param artifact the artifact it belongs to
+     * @param uri the file's place, relative to the variant's folder or the jar's weights folder
+     * @param fileName the file's name in DJL's cache
+     * @param sha1 its SHA-1, lower-case hex
+     * @param size its size in bytes
+     * @return the entry
+     */
+    static Artifact.Item item(Artifact artifact, String uri, String fileName, String sha1, long size) {
+        Artifact.Item item = new Artifact.Item();
+        item.setUri(uri);
+        item.setName(fileName);
+        item.setSha1Hash(sha1);
+        item.setSize(size);
+        item.setArtifact(artifact);
+        return item;
     }
 
     private static long[] sizes(ModelName name) {

@@ -1,6 +1,6 @@
 package ai.dla.zoo;
 
-import ai.dla.resnet.Variant;
+import ai.dla.network.Variant;
 
 import ai.djl.Application;
 import ai.djl.repository.AbstractRepository;

@@ -3,9 +3,8 @@ package ai.dla.zoo;
 import ai.dla.cell.CellType;
 import ai.dla.cell.ContextNorm;
 import ai.dla.cell.DsuForm;
-import ai.dla.resnet.ContextMode;
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
+import ai.dla.network.DlaResNet;
+import ai.dla.stage.ContextMode;
 
 import ai.djl.Model;
 import ai.djl.nn.Block;
@@ -15,6 +14,7 @@ import ai.djl.translate.ArgumentsUtil;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -37,6 +37,21 @@ public final class DlaBlockFactory implements BlockFactory {
 
     /** The argument that sets the context mode. */
     public static final String CONTEXT_MODE = "contextMode";
+
+    /**
+     * Returns the arguments that make DJL build a model's network with this factory and read it with
+     * the DLA translators: what {@code serving.properties} and the zoo's metadata both carry.
+     *
+     * @param name the model
+     * @return {@code blockFactory}, {@code translatorFactory} and {@value #MODEL}
+     */
+    static Map<String, String> factoryArguments(ModelName name) {
+        Map<String, String> arguments = new LinkedHashMap<>();
+        arguments.put("blockFactory", DlaBlockFactory.class.getName());
+        arguments.put("translatorFactory", DlaTranslatorFactory.class.getName());
+        arguments.put(MODEL, name.toString());
+        return arguments;
+    }
 
     @Override
     public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) {

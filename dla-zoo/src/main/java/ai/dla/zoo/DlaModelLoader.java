@@ -1,8 +1,7 @@
 package ai.dla.zoo;
 
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
-import ai.dla.resnet.Variant;
+import ai.dla.network.DlaResNet;
+import ai.dla.network.Variant;
 
 import ai.djl.Application;
 import ai.djl.MalformedModelException;
@@ -122,7 +121,7 @@ final class DlaModelLoader extends BaseModelLoader {
             if (parameters == null) {
                 int size = name.dataset().getImageSize();
                 net.initialize(model.getNDManager(), DataType.FLOAT32,
-                        new Shape(1, net.getInputChannels(), size, size));
+                        new Shape(1, net.getConfig().inputChannels(), size, size));
             } else {
                 ParameterFile.read(parameters, model);
             }

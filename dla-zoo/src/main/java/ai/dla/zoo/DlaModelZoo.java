@@ -1,7 +1,6 @@
 package ai.dla.zoo;
 
-import ai.dla.resnet.ModelName;
-import ai.dla.resnet.Variant;
+import ai.dla.network.Variant;
 
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelZoo;
@@ -88,7 +87,8 @@ public final class DlaModelZoo extends ModelZoo {
      *
      * @param name the model, such as {@code dla_l-20-fashion_mnist}
      * @param input the input type: {@code Image}, {@code Path} or {@code NDList}
-     * @param output the output type: {@code Classifications}, or {@code NDList} for NDList input
+     * @param output the output type: {@code Classifications}, {@code float[]} (the embedding) or {@code
+     *     NDList} (see {@link DlaTranslatorFactory})
      * @param <I> the input type
      * @param <O> the output type
      * @return the builder

@@ -1,7 +1,7 @@
 package ai.dla.zoo;
 
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
+import ai.dla.network.DlaResNet;
+import ai.dla.network.FeatureExtractor;
 
 import ai.djl.Model;
 import ai.djl.modality.Classifications;
@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
 import ai.djl.translate.ArgumentsUtil;
 import ai.djl.translate.Batchifier;
 import ai.djl.translate.NoBatchifyTranslator;
@@ -20,23 +21,32 @@ import ai.djl.translate.TranslatorContext;
 import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Pair;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The translators of DLA models: {@code Image} or image file {@code Path} to {@code
- * Classifications}, applying the {@link Preprocessing} of the dataset the model was trained on,
- * and {@code NDList} to {@code NDList} (normalised NCHW batches to logits).
+ * The translators of DLA models, applying the {@link Preprocessing} of the dataset the model was
+ * trained on to {@code Image} and image file {@code Path} inputs:
+ *
+ * <ul>
+ *   <li>{@code Image} or {@code Path} to {@code Classifications}: the class probabilities;
+ *   <li>{@code Image} or {@code Path} to {@code float[]}: the pooled embedding before the head
+ *       ({@link DlaResNet#forwardFeatures}), for image retrieval and linear probes;
+ *   <li>{@code Image} or {@code Path} to {@code NDList}: the embedding as an array [C], or with the
+ *       argument {@code output=feature_maps} each stage's map [C_s, H_s, W_s]; the caller closes it;
+ *   <li>{@code NDList} to {@code NDList}: normalised NCHW batches to logits, or to embeddings or
+ *       feature maps with the argument {@value #OUTPUT}.
+ * </ul>
+ *
+ * <p>For features the model's block becomes a {@link FeatureExtractor} over the network.
  *
  * <p>The {@code NDList} translator checks each batch before the network runs: NCHW with the
  * network's input channels and at least one image, finite values; other numeric types (float64,
@@ -51,9 +61,18 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
     /** The file in a model directory that lists the class names, one per line. */
     public static final String SYNSET = "synset.txt";
 
+    /** The argument that selects what the model returns: {@code logits}, {@code embedding} or {@code feature_maps}. */
+    public static final String OUTPUT = "output";
+
+    private static final String LOGITS = "logits";
+
     private static final Set<Pair<Type, Type>> SUPPORTED = Set.of(
             new Pair<>(Image.class, Classifications.class),
             new Pair<>(Path.class, Classifications.class),
+            new Pair<>(Image.class, float[].class),
+            new Pair<>(Path.class, float[].class),
+            new Pair<>(Image.class, NDList.class),
+            new Pair<>(Path.class, NDList.class),
             new Pair<>(NDList.class, NDList.class));
 
     @Override
@@ -66,10 +85,10 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
     public <I, O> Translator<I, O> newInstance(Class<I> input, Class<O> output, Model model, Map<String, ?> arguments)
             throws TranslateException {
         checkTypes(input, output);
+        DlaResNet net = network(model.getBlock());
+        FeatureExtractor.Output features = features(input, output, arguments);
+        model.setBlock(features == null ? net : new FeatureExtractor(net, features));
         if (input == NDList.class) {
-            if (!(model.getBlock() instanceof DlaResNet net)) {
-                throw new TranslateException("The model's block is not a DlaResNet: load it through the dla zoo");
-            }
             return (Translator<I, O>) new TensorTranslator(net);
         }
         String name = ArgumentsUtil.stringValue(arguments, DlaBlockFactory.MODEL);
@@ -77,14 +96,52 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
             throw new TranslateException("The model's arguments do not name the network (argument 'model')");
         }
         ModelName modelName = ModelName.parse(name);
-        int classes = model.getBlock() instanceof DlaResNet net ? net.getClasses() : modelName.dataset().getClasses();
-        ImageClassifier classifier;
-        try {
-            classifier = new ImageClassifier(new Preprocessing(modelName.dataset()), classNames(model, modelName, classes));
-        } catch (IOException e) {
-            throw new TranslateException("Cannot read the class names of " + name + ": " + e.getMessage(), e);
+        Preprocessing preprocessing = new Preprocessing(modelName.dataset());
+        ImageTranslator<?> images;
+        if (output == Classifications.class) {
+            try {
+                images = new ImageClassifier(preprocessing, classNames(model, modelName, net.getConfig().classes()));
+            } catch (IOException e) {
+                throw new TranslateException("Cannot read the class names of " + name + ": " + e.getMessage(), e);
+            }
+        } else if (output == float[].class) {
+            images = new ImageEmbedder(preprocessing);
+        } else {
+            images = new ImageFeatures(preprocessing);
         }
-        return (Translator<I, O>) (input == Image.class ? classifier : new ImageFileClassifier(classifier));
+        return (Translator<I, O>) (input == Image.class ? images : new ImageFileTranslator<>(images));
+    }
+
+    private static DlaResNet network(Block block) throws TranslateException {
+        if (block instanceof DlaResNet net) {
+            return net;
+        }
+        if (block instanceof FeatureExtractor extractor) {
+            return extractor.getNetwork();
+        }
+        throw new TranslateException("The model's block is not a DlaResNet: load it through the dla zoo");
+    }
+
+    /** What the block returns for these types and arguments: null for the logits. */
+    private static FeatureExtractor.Output features(Class<?> input, Class<?> output, Map<String, ?> arguments) {
+        String fallback = output == float[].class || (input != NDList.class && output == NDList.class)
+                ? FeatureExtractor.Output.EMBEDDING.getId()
+                : LOGITS;
+        String wanted = ArgumentsUtil.stringValue(arguments, OUTPUT, fallback).toLowerCase(Locale.ROOT);
+        FeatureExtractor.Output features = null;
+        for (FeatureExtractor.Output o : FeatureExtractor.Output.values()) {
+            features = o.getId().equals(wanted) ? o : features;
+        }
+        boolean fits = output == NDList.class
+                ? features != null || (input == NDList.class && LOGITS.equals(wanted))
+                : output == float[].class ? features == FeatureExtractor.Output.EMBEDDING : LOGITS.equals(wanted);
+        if (!fits) {
+            throw new IllegalArgumentException("The argument " + OUTPUT + "=" + wanted + " does not fit "
+                    + input.getSimpleName() + " to " + output.getSimpleName() + ": use " + LOGITS
+                    + " for Classifications or NDList logits, " + FeatureExtractor.Output.EMBEDDING.getId()
+                    + " for float[] or NDList, " + FeatureExtractor.Output.FEATURE_MAPS.getId() + " for NDList");
+        }
+        return features;
     }
 
     /**
@@ -96,8 +153,8 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
      */
     static void checkTypes(Class<?> input, Class<?> output) {
         if (!SUPPORTED.contains(new Pair<Type, Type>(input, output))) {
-            throw new IllegalArgumentException("DLA models translate Image or Path to Classifications, or NDList to"
-                    + " NDList; not " + input.getSimpleName() + " to " + output.getSimpleName());
+            throw new IllegalArgumentException("DLA models translate Image or Path to Classifications, float[] or"
+                    + " NDList, or NDList to NDList; not " + input.getSimpleName() + " to " + output.getSimpleName());
         }
     }
 
@@ -110,18 +167,12 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
                 return names;
             }
         }
-        String resource = Catalog.RESOURCES + "synset/" + name.dataset().getId() + ".txt";
-        List<String> names = new ArrayList<>();
-        try (InputStream is = DlaTranslatorFactory.class.getResourceAsStream(resource)) {
-            if (is != null) {
-                new BufferedReader(new InputStreamReader(is, StandardCharsets.UTF_8)).lines().forEach(names::add);
-            }
+        if (name.dataset().getClasses() == classes) {
+            return name.dataset().getClassNames();
         }
-        if (names.size() != classes) {
-            names.clear();
-            for (int i = 0; i < classes; i++) {
-                names.add("class " + i);
-            }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < classes; i++) {
+            names.add("class " + i);
         }
         return names;
     }
@@ -144,7 +195,7 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
         @Override
         public NDList processInput(TranslatorContext ctx, NDList input) {
             if (input.isEmpty()) {
-                throw new IllegalArgumentException(net.describe() + " got an empty NDList: give one NCHW batch");
+                throw new IllegalArgumentException(net.getConfig().describe() + " got an empty NDList: give one NCHW batch");
             }
             NDArray x = input.head();
             DataType type = net.getDataType();
@@ -153,7 +204,7 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
             x.tempAttach(ctx.getNDManager());
             if (x.getDataType() != type) {
                 if (!x.getDataType().isFloating() && !x.getDataType().isInteger()) {
-                    throw new IllegalArgumentException(net.describe() + " takes numbers, not " + x.getDataType());
+                    throw new IllegalArgumentException(net.getConfig().describe() + " takes numbers, not " + x.getDataType());
                 }
                 x = x.toType(type, false);
             }
@@ -171,15 +222,13 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
         }
     }
 
-    /** Image to class probabilities. */
-    private static final class ImageClassifier implements Translator<Image, Classifications> {
+    /** An image to the network's input, with the dataset's preprocessing; the output is the subclass's. */
+    private abstract static class ImageTranslator<O> implements Translator<Image, O> {
 
         private final Preprocessing preprocessing;
-        private final List<String> classes;
 
-        ImageClassifier(Preprocessing preprocessing, List<String> classes) {
+        ImageTranslator(Preprocessing preprocessing) {
             this.preprocessing = preprocessing;
-            this.classes = classes;
         }
 
         @Override
@@ -191,23 +240,65 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
         }
 
         @Override
-        public Classifications processOutput(TranslatorContext ctx, NDList list) {
-            return new Classifications(classes, list.singletonOrThrow().softmax(-1));
-        }
-
-        @Override
         public Batchifier getBatchifier() {
             return Batchifier.STACK;
         }
     }
 
-    /** Image file to class probabilities. */
-    private static final class ImageFileClassifier implements Translator<Path, Classifications> {
+    /** Image to class probabilities. */
+    private static final class ImageClassifier extends ImageTranslator<Classifications> {
 
-        private final ImageClassifier classifier;
+        private final List<String> classes;
 
-        ImageFileClassifier(ImageClassifier classifier) {
-            this.classifier = classifier;
+        ImageClassifier(Preprocessing preprocessing, List<String> classes) {
+            super(preprocessing);
+            this.classes = classes;
+        }
+
+        @Override
+        public Classifications processOutput(TranslatorContext ctx, NDList list) {
+            return new Classifications(classes, list.singletonOrThrow().softmax(-1));
+        }
+    }
+
+    /** Image to its embedding. */
+    private static final class ImageEmbedder extends ImageTranslator<float[]> {
+
+        ImageEmbedder(Preprocessing preprocessing) {
+            super(preprocessing);
+        }
+
+        @Override
+        public float[] processOutput(TranslatorContext ctx, NDList list) {
+            return list.singletonOrThrow().toFloatArray();
+        }
+    }
+
+    /** Image to the arrays the block returns (embedding or feature maps), detached for the caller to close. */
+    private static final class ImageFeatures extends ImageTranslator<NDList> {
+
+        ImageFeatures(Preprocessing preprocessing) {
+            super(preprocessing);
+        }
+
+        @Override
+        public NDList processOutput(TranslatorContext ctx, NDList list) {
+            NDList out = new NDList(list.size());
+            for (NDArray a : list) {
+                out.add(a.duplicate());
+            }
+            out.detach();
+            return out;
+        }
+    }
+
+    /** An image file to whatever the image translator gives. */
+    private static final class ImageFileTranslator<O> implements Translator<Path, O> {
+
+        private final ImageTranslator<O> images;
+
+        ImageFileTranslator(ImageTranslator<O> images) {
+            this.images = images;
         }
 
         @Override
@@ -223,12 +314,12 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
                         + (Files.isRegularFile(file) ? e.getMessage() : "no such file")
                         + "): give a PNG, JPEG, BMP or GIF file", e);
             }
-            return classifier.processInput(ctx, image);
+            return images.processInput(ctx, image);
         }
 
         @Override
-        public Classifications processOutput(TranslatorContext ctx, NDList list) {
-            return classifier.processOutput(ctx, list);
+        public O processOutput(TranslatorContext ctx, NDList list) throws Exception {
+            return images.processOutput(ctx, list);
         }
 
         @Override

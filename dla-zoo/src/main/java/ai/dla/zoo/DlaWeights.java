@@ -1,7 +1,5 @@
 package ai.dla.zoo;
 
-import ai.dla.resnet.ModelName;
-
 import java.util.Arrays;
 import java.util.Optional;
 

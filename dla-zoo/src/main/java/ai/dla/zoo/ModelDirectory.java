@@ -1,7 +1,6 @@
 package ai.dla.zoo;
 
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
+import ai.dla.network.DlaResNet;
 
 import ai.djl.Model;
 import ai.djl.ModelException;
@@ -87,25 +86,20 @@ public final class ModelDirectory {
         }
         model.save(dir, name.toString());
 
-        Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("engine", "PyTorch");
-        properties.put("option.modelName", name.toString());
-        properties.put("blockFactory", DlaBlockFactory.class.getName());
-        properties.put("translatorFactory", DlaTranslatorFactory.class.getName());
-        properties.put(DlaBlockFactory.MODEL, name.toString());
-        properties.put("classes", String.valueOf(net.getClasses()));
-        properties.put("inputChannels", String.valueOf(net.getInputChannels()));
-        properties.put(DlaBlockFactory.CONTEXT_MODE, net.getContextMode().getId());
+        Properties properties = new Properties();
+        properties.setProperty("engine", "PyTorch");
+        properties.setProperty("option.modelName", name.toString());
+        properties.putAll(DlaBlockFactory.factoryArguments(name));
+        properties.setProperty("classes", String.valueOf(net.getConfig().classes()));
+        properties.setProperty("inputChannels", String.valueOf(net.getConfig().inputChannels()));
+        properties.setProperty(DlaBlockFactory.CONTEXT_MODE, net.getConfig().contextMode().getId());
         properties.putAll(extraArguments);
         Path params = parameterFile(dir, name.toString());
-        properties.put(PARAMETERS, params.getFileName().toString());
-        properties.put(PARAMETERS_SHA1, DlaModelLoader.sha1(params));
-        properties.put("option." + EPOCH_OPTION, epoch(params));
+        properties.setProperty(PARAMETERS, params.getFileName().toString());
+        properties.setProperty(PARAMETERS_SHA1, DlaModelLoader.sha1(params));
+        properties.setProperty("option." + EPOCH_OPTION, epoch(params));
         try (Writer w = Files.newBufferedWriter(dir.resolve(PROPERTIES), StandardCharsets.UTF_8)) {
-            w.write("# DLA model directory: load with Criteria.builder().optModelPath(<this directory>)\n");
-            for (Map.Entry<String, String> e : properties.entrySet()) {
-                w.write(e.getKey() + "=" + e.getValue() + "\n");
-            }
+            properties.store(w, "DLA model directory: load with Criteria.builder().optModelPath(<this directory>)");
         }
     }
 
@@ -132,7 +126,8 @@ public final class ModelDirectory {
      *
      * @param dir the model directory
      * @param input the input type: {@code Image}, {@code Path} or {@code NDList}
-     * @param output the output type: {@code Classifications}, or {@code NDList} for NDList input
+     * @param output the output type: {@code Classifications}, {@code float[]} (the embedding) or {@code
+     *     NDList} (see {@link DlaTranslatorFactory})
      * @param <I> the input type
      * @param <O> the output type
      * @return the builder

@@ -1,7 +1,5 @@
 package ai.dla.zoo;
 
-import ai.dla.resnet.DatasetProfile;
-
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.transform.CenterCrop;
 import ai.djl.modality.cv.transform.Resize;

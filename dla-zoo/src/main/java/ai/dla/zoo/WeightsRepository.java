@@ -1,14 +1,8 @@
 package ai.dla.zoo;
 
-import ai.dla.resnet.ModelName;
-
-import ai.djl.Application;
+import ai.djl.repository.Artifact;
+import ai.djl.repository.Metadata;
 import ai.djl.util.JsonUtils;
-
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -18,6 +12,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 
 /**
@@ -57,51 +53,28 @@ public final class WeightsRepository {
         Path params = ModelDirectory.parameterFile(modelDir, null);
         String fileName = name + "-0000.params";
 
-        Path variantDir = root.resolve("model").resolve(Application.CV.IMAGE_CLASSIFICATION.getPath())
-                .resolve(DlaModelZoo.GROUP_ID.replace('.', '/')).resolve(name.variant().getId());
+        Path variantDir = root.resolve(Catalog.variantPath(name.variant()));
         Path fileDir = variantDir.resolve(name.toString());
         Path metadataFile = variantDir.resolve("metadata.json");
-        JsonObject metadata = Files.isRegularFile(metadataFile) ? read(metadataFile) : header(name);
-        boolean present = false;
-        for (JsonElement existing : metadata.getAsJsonArray("artifacts")) {
-            present |= name.toString().equals(existing.getAsJsonObject().get("name").getAsString());
-        }
-        if (present && !replace) {
+        Metadata metadata = Files.isRegularFile(metadataFile) ? read(metadataFile) : Catalog.header(name.variant());
+        List<Artifact> artifacts = new ArrayList<>(metadata.getArtifacts());
+        if (artifacts.removeIf(a -> name.toString().equals(a.getName())) && !replace) {
             throw new FileAlreadyExistsException(metadataFile.toString(), null, "the repository already has " + name
                     + "; publish with --force (replace = true) to replace its weights");
         }
         Files.createDirectories(fileDir);
         Files.copy(params, fileDir.resolve(fileName), StandardCopyOption.REPLACE_EXISTING);
 
-        JsonObject artifact = new JsonObject();
-        artifact.addProperty("version", Catalog.VERSION);
-        artifact.addProperty("snapshot", false);
-        artifact.addProperty("name", name.toString());
-        artifact.add("properties", JsonUtils.GSON.toJsonTree(Catalog.properties(name)));
-        JsonObject arguments = JsonUtils.GSON.toJsonTree(Catalog.arguments(name)).getAsJsonObject();
+        Artifact artifact = Catalog.artifact(name);
         for (String key : new String[] {"testTop1", "testTop5", "epoch"}) {
             if (serving.getProperty(key) != null) {
-                arguments.addProperty(key, serving.getProperty(key));
+                artifact.getArguments().put(key, serving.getProperty(key));
             }
         }
-        artifact.add("arguments", arguments);
-        JsonObject item = new JsonObject();
-        item.addProperty("uri", name + "/" + fileName);
-        item.addProperty("name", fileName);
-        item.addProperty("sha1Hash", DlaModelLoader.sha1(params));
-        item.addProperty("size", Files.size(params));
-        JsonObject files = new JsonObject();
-        files.add("parameters", item);
-        artifact.add("files", files);
-
-        JsonArray artifacts = new JsonArray();
-        for (JsonElement existing : metadata.getAsJsonArray("artifacts")) {
-            if (!name.toString().equals(existing.getAsJsonObject().get("name").getAsString())) {
-                artifacts.add(existing);
-            }
-        }
+        artifact.getFiles().put(Catalog.PARAMETERS, Catalog.item(artifact, name + "/" + fileName, fileName,
+                DlaModelLoader.sha1(params), Files.size(params)));
         artifacts.add(artifact);
-        metadata.add("artifacts", artifacts);
+        metadata.setArtifacts(artifacts);
         Path tmp = variantDir.resolve("metadata.json.tmp");
         try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             JsonUtils.GSON_PRETTY.toJson(metadata, w);
@@ -110,32 +83,19 @@ public final class WeightsRepository {
         return name;
     }
 
-    private static JsonObject header(ModelName name) {
-        JsonObject metadata = new JsonObject();
-        metadata.addProperty("metadataVersion", "0.2");
-        metadata.addProperty("resourceType", "model");
-        metadata.addProperty("application", Application.CV.IMAGE_CLASSIFICATION.getPath());
-        metadata.addProperty("groupId", DlaModelZoo.GROUP_ID);
-        metadata.addProperty("artifactId", name.variant().getId());
-        metadata.addProperty("name", name.variant().getId());
-        metadata.addProperty("website", "https://arxiv.org/abs/2406.13392");
-        JsonObject license = new JsonObject();
-        license.addProperty("name", Catalog.LICENSE);
-        license.addProperty("url", "https://www.apache.org/licenses/LICENSE-2.0");
-        JsonObject licenses = new JsonObject();
-        licenses.add("license", license);
-        metadata.add("licenses", licenses);
-        metadata.add("artifacts", new JsonArray());
-        return metadata;
-    }
-
-    private static JsonObject read(Path file) throws IOException {
+    private static Metadata read(Path file) throws IOException {
+        Metadata metadata;
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return JsonParser.parseReader(r).getAsJsonObject();
+            metadata = JsonUtils.GSON.fromJson(r, Metadata.class);
         } catch (RuntimeException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IOException(file + " is not a valid metadata.json (" + cause.getMessage()
                     + "): repair it or publish into a new repository", e);
         }
+        if (metadata == null || metadata.getArtifacts() == null) {
+            throw new IOException(file + " is not a valid metadata.json (it lists no artifacts)"
+                    + ": repair it or publish into a new repository");
+        }
+        return metadata;
     }
 }

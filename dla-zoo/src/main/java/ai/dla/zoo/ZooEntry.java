@@ -1,7 +1,5 @@
 package ai.dla.zoo;
 
-import ai.dla.resnet.ModelName;
-
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;

@@ -4,10 +4,8 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
+import ai.dla.network.DlaResNet;
 import ai.dla.nn.ParameterPaths;
-import ai.dla.resnet.DatasetProfile;
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
 
 import ai.djl.Model;
 import ai.djl.basicdataset.cv.classification.ImageFolder;

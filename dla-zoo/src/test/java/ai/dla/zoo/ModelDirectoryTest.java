@@ -4,9 +4,8 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
-import ai.dla.resnet.ContextMode;
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
+import ai.dla.network.DlaResNet;
+import ai.dla.stage.ContextMode;
 
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
@@ -49,13 +48,13 @@ public class ModelDirectoryTest {
             try (ZooModel<NDList, NDList> loaded = ModelDirectory.loadTensors(dir, Map.of());
                     Predictor<NDList, NDList> predictor = loaded.newPredictor()) {
                 assertTrue(loaded.getBlock() instanceof DlaResNet);
-                assertEquals(((DlaResNet) loaded.getBlock()).getContextMode(), ContextMode.PER_SAMPLE);
+                assertEquals(((DlaResNet) loaded.getBlock()).getConfig().contextMode(), ContextMode.PER_SAMPLE);
                 NDArray actual = predictor.predict(new NDList(x)).head();
                 assertEquals(actual.toFloatArray(), expected.toFloatArray());
             }
             try (ZooModel<NDList, NDList> loaded =
                     ModelDirectory.loadTensors(dir, Map.of(DlaBlockFactory.CONTEXT_MODE, "sample-zero"))) {
-                assertEquals(((DlaResNet) loaded.getBlock()).getContextMode(), ContextMode.SAMPLE_ZERO);
+                assertEquals(((DlaResNet) loaded.getBlock()).getConfig().contextMode(), ContextMode.SAMPLE_ZERO);
             }
         }
     }

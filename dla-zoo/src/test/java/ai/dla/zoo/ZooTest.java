@@ -4,8 +4,7 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
+import ai.dla.network.DlaResNet;
 
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
@@ -104,7 +103,7 @@ public class ZooTest {
         try (ZooModel<Image, Classifications> model = criteria.loadModel();
                 Predictor<Image, Classifications> predictor = model.newPredictor()) {
             assertTrue(model.getBlock() instanceof DlaResNet);
-            assertEquals(((DlaResNet) model.getBlock()).getClasses(), 100);
+            assertEquals(((DlaResNet) model.getBlock()).getConfig().classes(), 100);
             Classifications c = predictor.predict(randomImage(57, 41));
             assertEquals(c.getClassNames().size(), 100);
             assertTrue(c.getClassNames().contains("aquarium_fish"));

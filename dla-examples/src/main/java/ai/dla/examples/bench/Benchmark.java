@@ -4,10 +4,10 @@ import ai.dla.examples.train.Recipe;
 import ai.dla.examples.train.ResumableSgd;
 import ai.dla.examples.train.Score;
 import ai.dla.examples.train.TrainingRun;
-import ai.dla.fused.NativeKernel;
-import ai.dla.resnet.ContextMode;
-import ai.dla.resnet.DatasetProfile;
-import ai.dla.resnet.ModelName;
+import ai.dla.light.NativeKernel;
+import ai.dla.stage.ContextMode;
+import ai.dla.zoo.DatasetProfile;
+import ai.dla.zoo.ModelName;
 
 import ai.djl.Device;
 import ai.djl.Model;

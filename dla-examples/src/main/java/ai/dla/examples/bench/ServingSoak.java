@@ -1,8 +1,8 @@
 package ai.dla.examples.bench;
 
-import ai.dla.resnet.ModelName;
 import ai.dla.zoo.DlaModelZoo;
 import ai.dla.zoo.DlaWeights;
+import ai.dla.zoo.ModelName;
 
 import ai.djl.ModelException;
 import ai.djl.inference.Predictor;

@@ -4,12 +4,12 @@ import ai.dla.examples.bench.Benchmark;
 import ai.dla.examples.bench.ResidentMemory;
 import ai.dla.examples.bench.ServingSoak;
 import ai.dla.examples.bench.StepTimes;
+import ai.dla.examples.runtime.NativeMemory;
 import ai.dla.examples.train.Devices;
-import ai.dla.examples.train.NativeMemory;
-import ai.dla.fused.NativeKernel;
-import ai.dla.resnet.ContextMode;
-import ai.dla.resnet.ModelName;
-import ai.dla.resnet.Variant;
+import ai.dla.light.NativeKernel;
+import ai.dla.network.Variant;
+import ai.dla.stage.ContextMode;
+import ai.dla.zoo.ModelName;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;

@@ -2,10 +2,10 @@ package ai.dla.examples.cli;
 
 import ai.dla.examples.data.TrainingData;
 import ai.dla.examples.train.Score;
-import ai.dla.resnet.DatasetProfile;
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
+import ai.dla.network.DlaResNet;
+import ai.dla.zoo.DatasetProfile;
 import ai.dla.zoo.DlaBlockFactory;
+import ai.dla.zoo.ModelName;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -53,10 +53,10 @@ public final class EvalCommand implements Command {
             DatasetProfile dataset = args.has("dataset")
                     ? DatasetProfile.fromId(args.get("dataset", null))
                     : modelName.dataset();
-            if (dataset.getChannels() != net.getInputChannels() || dataset.getClasses() != net.getClasses()) {
+            if (dataset.getChannels() != net.getConfig().inputChannels() || dataset.getClasses() != net.getConfig().classes()) {
                 throw new UsageException(String.format(Locale.ROOT,
                         "dla eval: %s takes %d channels and has %d classes, but %s has %d and %d", modelName,
-                        net.getInputChannels(), net.getClasses(), dataset.getId(), dataset.getChannels(),
+                        net.getConfig().inputChannels(), net.getConfig().classes(), dataset.getId(), dataset.getChannels(),
                         dataset.getClasses()));
             }
             RandomAccessDataset test =

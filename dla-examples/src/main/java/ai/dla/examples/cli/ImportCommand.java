@@ -1,11 +1,13 @@
 package ai.dla.examples.cli;
 
 import ai.dla.importer.CheckpointImporter;
+import ai.dla.importer.CheckpointMismatchException;
 import ai.dla.importer.StateDict;
-import ai.dla.resnet.ContextMode;
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
+import ai.dla.network.Complexity;
+import ai.dla.network.DlaResNet;
+import ai.dla.stage.ContextMode;
 import ai.dla.zoo.ModelDirectory;
+import ai.dla.zoo.ModelName;
 
 import ai.djl.Model;
 import ai.djl.util.Utils;
@@ -13,6 +15,7 @@ import ai.djl.util.Utils;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -48,13 +51,18 @@ public final class ImportCommand implements Command {
         DlaResNet net = name.builder().optContextMode(mode).build();
         try (Model model = Model.newInstance(name.toString(), "PyTorch")) {
             StateDict state = StateDict.read(weights, model.getNDManager());
-            CheckpointImporter.load(net, state, model.getNDManager());
+            try {
+                CheckpointImporter.load(net, state, model.getNDManager());
+            } catch (CheckpointMismatchException e) {
+                Optional<ModelName> found = e.getFound().flatMap(ModelName::of);
+                throw found.isEmpty() ? e : new IllegalArgumentException(e.getMessage() + ": import it as " + found.get(), e);
+            }
             model.setBlock(net);
             if (args.has("force")) {
                 Utils.deleteQuietly(dir);
             }
             ModelDirectory.write(dir, model, name, Map.of());
-            out.printf("imported %d parameter values of %s into %s%n", net.countParameters(), name, dir.toAbsolutePath());
+            out.printf("imported %d parameter values of %s into %s%n", Complexity.parameters(net), name, dir.toAbsolutePath());
         }
     }
 }

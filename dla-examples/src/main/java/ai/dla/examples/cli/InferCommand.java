@@ -1,6 +1,6 @@
 package ai.dla.examples.cli;
 
-import ai.dla.resnet.ContextMode;
+import ai.dla.stage.ContextMode;
 import ai.dla.zoo.DlaBlockFactory;
 import ai.dla.zoo.ModelDirectory;
 

@@ -1,8 +1,8 @@
 package ai.dla.examples.cli;
 
-import ai.dla.resnet.ModelName;
 import ai.dla.zoo.DlaModelZoo;
 import ai.dla.zoo.ModelDirectory;
+import ai.dla.zoo.ModelName;
 
 import ai.djl.ModelException;
 import ai.djl.repository.zoo.Criteria;

@@ -1,6 +1,6 @@
 package ai.dla.examples.cli;
 
-import ai.dla.resnet.DlaResNet;
+import ai.dla.network.DlaResNet;
 
 import ai.djl.inference.Predictor;
 import ai.djl.modality.Classifications;
@@ -51,7 +51,7 @@ public final class PredictCommand implements Command {
         }
         try (ZooModel<Path, Classifications> model = Models.load(args, name(), Path.class, Classifications.class);
                 Predictor<Path, Classifications> predictor = model.newPredictor()) {
-            int classes = ((DlaResNet) model.getBlock()).getClasses();
+            int classes = ((DlaResNet) model.getBlock()).getConfig().classes();
             if (top > classes) {
                 throw new UsageException("dla predict: --top " + top + " is more than the " + classes
                         + " classes of the model; give 1 to " + classes);

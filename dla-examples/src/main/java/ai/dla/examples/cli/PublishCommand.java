@@ -1,7 +1,7 @@
 package ai.dla.examples.cli;
 
-import ai.dla.resnet.ModelName;
 import ai.dla.zoo.DlaModelZoo;
+import ai.dla.zoo.ModelName;
 import ai.dla.zoo.WeightsRepository;
 
 import java.io.PrintStream;

@@ -1,9 +1,10 @@
 package ai.dla.examples.cli;
 
+import ai.dla.network.Complexity;
+import ai.dla.network.DlaResNet;
 import ai.dla.nn.ParameterPaths;
-import ai.dla.resnet.DlaResNet;
-import ai.dla.resnet.ModelName;
-import ai.dla.resnet.Stage;
+import ai.dla.stage.Stage;
+import ai.dla.zoo.ModelName;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -41,7 +42,7 @@ public final class SummaryCommand implements Command {
         try (NDManager manager = NDManager.newBaseManager()) {
             Shape shape = new Shape(1, channels, side, side);
             net.initialize(manager, DataType.FLOAT32, shape);
-            out.printf(Locale.ROOT, "%s: %s, input %dx%dx%d%n", name, net.describe(), channels, side, side);
+            out.printf(Locale.ROOT, "%s: %s, input %dx%dx%d%n", name, net.getConfig().describe(), channels, side, side);
             out.printf(Locale.ROOT, "%-8s %6s %9s %14s %12s %16s%n", "block", "units", "channels", "output", "parameters", "macs");
             shape = net.getStem().getOutputShapes(new Shape[] {shape})[0];
             row(out, "stem", "-", shape, ParameterPaths.countTrainable(net.getStem()), net.getStem().macs(side, side));
@@ -51,10 +52,10 @@ public final class SummaryCommand implements Command {
                 shape = stage.getOutputShapes(new Shape[] {shape})[0];
                 row(out, "stage" + (s + 1), String.valueOf(stage.getUnits().size()), shape, ParameterPaths.countTrainable(stage), macs);
             }
-            Shape logits = new Shape(1, net.getClasses(), 1, 1);
-            row(out, "head", "-", logits, ParameterPaths.countTrainable(net.getHead()), shape.get(1) * net.getClasses());
-            out.println("parameters " + net.countParameters());
-            out.println("macs " + net.macs(side, side));
+            Shape logits = new Shape(1, net.getConfig().classes(), 1, 1);
+            row(out, "head", "-", logits, ParameterPaths.countTrainable(net.getHead()), shape.get(1) * net.getConfig().classes());
+            out.println("parameters " + Complexity.parameters(net));
+            out.println("macs " + Complexity.macs(net, side, side));
         }
     }
 

@@ -1,12 +1,12 @@
 package ai.dla.examples.cli;
 
-import ai.dla.examples.train.NativeMemory;
+import ai.dla.examples.runtime.NativeMemory;
 import ai.dla.examples.train.Recipe;
 import ai.dla.examples.train.Schedule;
 import ai.dla.examples.train.TrainingJob;
 import ai.dla.examples.train.TrainingRun;
-import ai.dla.resnet.DatasetProfile;
-import ai.dla.resnet.ModelName;
+import ai.dla.zoo.DatasetProfile;
+import ai.dla.zoo.ModelName;
 
 import java.io.PrintStream;
 import java.nio.file.Path;

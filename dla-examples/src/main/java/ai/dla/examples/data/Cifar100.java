@@ -1,5 +1,7 @@
 package ai.dla.examples.data;
 
+import ai.dla.zoo.DatasetProfile;
+
 import ai.djl.Application.CV;
 import ai.djl.basicdataset.BasicDatasets;
 import ai.djl.engine.Engine;
@@ -72,22 +74,8 @@ public final class Cifar100 extends ArrayDataset {
 
     private static final String ARCHIVE_FOLDER = "cifar-100-binary";
 
-    private static final List<String> FINE_CLASS_NAMES =
-            List.of(
-                    "apple", "aquarium_fish", "baby", "bear", "beaver", "bed", "bee", "beetle",
-                    "bicycle", "bottle", "bowl", "boy", "bridge", "bus", "butterfly", "camel",
-                    "can", "castle", "caterpillar", "cattle", "chair", "chimpanzee", "clock",
-                    "cloud", "cockroach", "couch", "crab", "crocodile", "cup", "dinosaur",
-                    "dolphin", "elephant", "flatfish", "forest", "fox", "girl", "hamster",
-                    "house", "kangaroo", "keyboard", "lamp", "lawn_mower", "leopard", "lion",
-                    "lizard", "lobster", "man", "maple_tree", "motorcycle", "mountain", "mouse",
-                    "mushroom", "oak_tree", "orange", "orchid", "otter", "palm_tree", "pear",
-                    "pickup_truck", "pine_tree", "plain", "plate", "poppy", "porcupine", "possum",
-                    "rabbit", "raccoon", "ray", "road", "rocket", "rose", "sea", "seal", "shark",
-                    "shrew", "skunk", "skyscraper", "snail", "snake", "spider", "squirrel",
-                    "streetcar", "sunflower", "sweet_pepper", "table", "tank", "telephone",
-                    "television", "tiger", "tractor", "train", "trout", "tulip", "turtle",
-                    "wardrobe", "whale", "willow_tree", "wolf", "woman", "worm");
+    /** The fine names are the zoo's CIFAR-100 class names, the one list of them. */
+    private static final List<String> FINE_CLASS_NAMES = DatasetProfile.CIFAR100.getClassNames();
 
     private static final List<String> COARSE_CLASS_NAMES =
             List.of(

@@ -22,7 +22,7 @@ final class ImageBatches {
      * @return the result, of the input's rank
      * @throws IllegalArgumentException if the array is not of rank 3 or 4
      */
-    static NDArray apply(String name, PadRandomCrop.Layout layout, NDArray array,
+    static NDArray apply(String name, AxisOrder layout, NDArray array,
             BiFunction<NDArray, NDManager, NDArray> operation) {
         int rank = array.getShape().dimension();
         if (rank != 3 && rank != 4) {

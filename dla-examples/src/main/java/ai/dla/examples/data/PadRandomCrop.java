@@ -14,9 +14,9 @@ import java.util.Objects;
  * crops a random window of the original size, so the output is the input shifted by up to {@code
  * pad} pixels along each axis with zeros where the padding came in.
  *
- * <p>Accepts a single image or a batch, channel-last ({@link Layout#HWC}: (H, W, C) or (N, H, W,
+ * <p>Accepts a single image or a batch, channel-last ({@link AxisOrder#HWC}: (H, W, C) or (N, H, W,
  * C), the layout of DJL's image datasets before {@code ToTensor}) or channel-first ({@link
- * Layout#CHW}: (C, H, W) or (N, C, H, W), after {@code ToTensor}). Each image of a batch gets its
+ * AxisOrder#CHW}: (C, H, W) or (N, C, H, W), after {@code ToTensor}). Each image of a batch gets its
  * own crop; this matters because DJL's {@code ArrayDataset} applies the pipeline to whole batches.
  * The output has the input's shape, data type and manager.
  *
@@ -25,16 +25,8 @@ import java.util.Objects;
  */
 public final class PadRandomCrop implements Transform {
 
-    /** The axis order of the images this transform receives. */
-    public enum Layout {
-        /** Height, width, channels: (H, W, C) or (N, H, W, C). */
-        HWC,
-        /** Channels, height, width: (C, H, W) or (N, C, H, W). */
-        CHW
-    }
-
     private final int pad;
-    private final Layout layout;
+    private final AxisOrder layout;
 
     /**
      * Creates the transform for channel-last (HWC) images, as DJL's datasets yield them before
@@ -44,7 +36,7 @@ public final class PadRandomCrop implements Transform {
      * @throws IllegalArgumentException if {@code pad} is negative
      */
     public PadRandomCrop(int pad) {
-        this(pad, Layout.HWC);
+        this(pad, AxisOrder.HWC);
     }
 
     /**
@@ -54,7 +46,7 @@ public final class PadRandomCrop implements Transform {
      * @param layout the axis order of the images
      * @throws IllegalArgumentException if {@code pad} is negative
      */
-    public PadRandomCrop(int pad, Layout layout) {
+    public PadRandomCrop(int pad, AxisOrder layout) {
         if (pad < 0) {
             throw new IllegalArgumentException("pad must be >= 0, got " + pad);
         }
@@ -77,7 +69,7 @@ public final class PadRandomCrop implements Transform {
     /** Crops each image of a rank-4 batch at its own random offset, with two gathers. */
     private NDArray cropEach(NDManager scope, NDArray batch) {
         Shape shape = batch.getShape();
-        int heightAxis = layout == Layout.HWC ? 1 : 2;
+        int heightAxis = layout == AxisOrder.HWC ? 1 : 2;
         int widthAxis = heightAxis + 1;
         int height = (int) shape.get(heightAxis);
         int width = (int) shape.get(widthAxis);

@@ -14,20 +14,20 @@ import java.util.Objects;
  * {@code ArrayDataset} applies the pipeline to whole batches, so one coin per batch would flip all
  * or none.
  *
- * <p>Accepts a single image or a batch, in the layouts of {@link PadRandomCrop.Layout}. Coins are
+ * <p>Accepts a single image or a batch, in the layouts of {@link AxisOrder}. Coins are
  * drawn from DJL's {@link RandomUtils}, so {@code Engine.getInstance().setRandomSeed(seed)} makes
  * the flips reproducible.
  */
 public final class RandomFlip implements Transform {
 
-    private final PadRandomCrop.Layout layout;
+    private final AxisOrder layout;
 
     /**
      * Creates the transform for images of the given layout.
      *
      * @param layout the axis order of the images
      */
-    public RandomFlip(PadRandomCrop.Layout layout) {
+    public RandomFlip(AxisOrder layout) {
         this.layout = Objects.requireNonNull(layout, "layout");
     }
 
@@ -46,7 +46,7 @@ public final class RandomFlip implements Transform {
             for (int i = 0; i < images; i++) {
                 coins[i] = RandomUtils.nextFloat() < 0.5f;
             }
-            int widthAxis = layout == PadRandomCrop.Layout.HWC ? 2 : 3;
+            int widthAxis = layout == AxisOrder.HWC ? 2 : 3;
             NDArray mask = scope.create(coins).reshape(new Shape(images, 1, 1, 1)).broadcast(batch.getShape());
             return NDArrays.where(mask, batch.flip(widthAxis), batch);
         });

@@ -1,7 +1,7 @@
 package ai.dla.examples.data;
 
-import ai.dla.resnet.DatasetProfile;
 import ai.dla.zoo.ChannelNormalize;
+import ai.dla.zoo.DatasetProfile;
 import ai.dla.zoo.Preprocessing;
 
 import ai.djl.basicdataset.cv.classification.Cifar10;
@@ -103,9 +103,9 @@ public final class TrainingData {
             int size = dataset.getImageSize();
             pipeline.add(new RandomResizedCrop(size, size));
         } else if (pad > 0) {
-            pipeline.add(new PadRandomCrop(pad, PadRandomCrop.Layout.HWC));
+            pipeline.add(new PadRandomCrop(pad, AxisOrder.HWC));
         }
-        return pipeline.add(new RandomFlip(PadRandomCrop.Layout.HWC))
+        return pipeline.add(new RandomFlip(AxisOrder.HWC))
                 .add(new ToTensor())
                 .add(new ChannelNormalize(dataset.getMean(), dataset.getStd()));
     }

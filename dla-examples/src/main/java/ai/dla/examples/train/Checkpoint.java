@@ -1,7 +1,7 @@
 package ai.dla.examples.train;
 
-import ai.dla.resnet.ModelName;
 import ai.dla.zoo.ModelDirectory;
+import ai.dla.zoo.ModelName;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;

@@ -1,6 +1,6 @@
 package ai.dla.examples.train;
 
-import ai.dla.resnet.DatasetProfile;
+import ai.dla.zoo.DatasetProfile;
 
 import java.util.List;
 

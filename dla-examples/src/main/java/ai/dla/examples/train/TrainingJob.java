@@ -1,6 +1,6 @@
 package ai.dla.examples.train;
 
-import ai.dla.resnet.ModelName;
+import ai.dla.zoo.ModelName;
 
 import java.nio.file.Path;
 import java.util.Objects;

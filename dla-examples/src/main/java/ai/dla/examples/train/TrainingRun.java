@@ -1,9 +1,9 @@
 package ai.dla.examples.train;
 
 import ai.dla.examples.data.TrainingData;
-import ai.dla.nn.Ops;
-import ai.dla.resnet.DatasetProfile;
-import ai.dla.resnet.DlaResNet;
+import ai.dla.network.DlaResNet;
+import ai.dla.nn.Scalars;
+import ai.dla.zoo.DatasetProfile;
 import ai.dla.zoo.ModelDirectory;
 
 import ai.djl.Device;
@@ -236,7 +236,7 @@ public final class TrainingRun {
                 NDList predictions = trainer.forward(split.getData(), split.getLabels());
                 NDArray loss = trainer.getLoss().evaluate(split.getLabels(), predictions);
                 float share = (float) split.getSize() / total;
-                collector.backward(splits.length == 1 ? loss : Ops.scale(loss, share));
+                collector.backward(splits.length == 1 ? loss : Scalars.scale(loss, share));
                 NDArray labels = split.getLabels().head().toType(DataType.INT64, false);
                 long hits = predictions.head().argMax(1).eq(labels).sum().getLong();
                 fit.addTraining(loss.getFloat(), hits, split.getSize());

@@ -3,8 +3,9 @@ package ai.dla.examples.cli;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
-import ai.dla.fused.NativeKernel;
-import ai.dla.resnet.ModelName;
+import ai.dla.light.NativeKernel;
+import ai.dla.network.Complexity;
+import ai.dla.zoo.ModelName;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -59,7 +60,7 @@ public class DlaCommandLineTest {
         Result r = run("summary", "--model", MODEL);
         assertEquals(r.status, 0, r.err);
         assertTrue(r.out.contains("\nparameters 410158\n"), r.out);
-        long macs = ModelName.parse(MODEL).builder().build().macs(32, 32);
+        long macs = Complexity.macs(ModelName.parse(MODEL).builder().build(), 32, 32);
         assertTrue(r.out.contains("\nmacs " + macs + "\n"), r.out);
     }
 

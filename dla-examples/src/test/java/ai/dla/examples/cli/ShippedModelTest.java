@@ -4,8 +4,8 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
 import ai.dla.examples.data.LocalDatasets;
-import ai.dla.resnet.ModelName;
 import ai.dla.zoo.DlaWeights;
+import ai.dla.zoo.ModelName;
 
 import org.testng.annotations.Test;
 

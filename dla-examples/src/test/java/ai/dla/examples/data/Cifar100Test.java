@@ -4,7 +4,6 @@ import static ai.dla.examples.data.DatasetFiles.CIFAR100_TEST;
 import static ai.dla.examples.data.DatasetFiles.CIFAR100_TRAIN;
 import static ai.dla.examples.data.DatasetFiles.TEST_OFFSET;
 
-import ai.dla.examples.data.Cifar100.LabelType;
 import ai.djl.modality.cv.transform.ToTensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -15,6 +14,7 @@ import ai.djl.training.dataset.Dataset.Usage;
 import ai.djl.translate.Pipeline;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Utils;
+import ai.dla.examples.data.Cifar100.LabelType;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,6 +1,5 @@
 package ai.dla.examples.data;
 
-import ai.dla.examples.data.PadRandomCrop.Layout;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -28,7 +27,7 @@ public class PadRandomCropTest {
             Assert.assertEquals(out.getShape(), image.getShape());
             Assert.assertEquals(out.getDataType(), DataType.FLOAT32);
             Assert.assertSame(out.getManager(), manager);
-            Assert.assertNotNull(findShift(image.toFloatArray(), out.toFloatArray(), Layout.HWC));
+            Assert.assertNotNull(findShift(image.toFloatArray(), out.toFloatArray(), AxisOrder.HWC));
         }
     }
 
@@ -38,19 +37,19 @@ public class PadRandomCropTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(12);
             NDArray image = distinctImage(manager).reshape(CHANNELS, SIDE, SIDE);
-            NDArray out = new PadRandomCrop(PAD, Layout.CHW).transform(image);
+            NDArray out = new PadRandomCrop(PAD, AxisOrder.CHW).transform(image);
             Assert.assertEquals(out.getShape(), image.getShape());
-            Assert.assertNotNull(findShift(image.toFloatArray(), out.toFloatArray(), Layout.CHW));
+            Assert.assertNotNull(findShift(image.toFloatArray(), out.toFloatArray(), AxisOrder.CHW));
         }
     }
 
     /** Each image of a batch is a shifted copy, and the shifts differ. */
     @Test
     public void eachImageOfABatchGetsItsOwnCrop() {
-        for (Layout layout : Layout.values()) {
+        for (AxisOrder layout : AxisOrder.values()) {
             try (NDManager manager = NDManager.newBaseManager()) {
                 Engine.getInstance().setRandomSeed(13);
-                Shape imageShape = layout == Layout.HWC
+                Shape imageShape = layout == AxisOrder.HWC
                         ? new Shape(SIDE, SIDE, CHANNELS)
                         : new Shape(CHANNELS, SIDE, SIDE);
                 NDArray image = distinctImage(manager).reshape(imageShape);
@@ -127,7 +126,7 @@ public class PadRandomCropTest {
      * Returns the crop offset (top, left) in the padded image that turns {@code input} into
      * {@code output}, or null when no offset does.
      */
-    private static int[] findShift(float[] input, float[] output, Layout layout) {
+    private static int[] findShift(float[] input, float[] output, AxisOrder layout) {
         for (int top = 0; top <= 2 * PAD; top++) {
             for (int left = 0; left <= 2 * PAD; left++) {
                 if (matches(input, output, layout, top, left)) {
@@ -138,7 +137,7 @@ public class PadRandomCropTest {
         return null;
     }
 
-    private static boolean matches(float[] input, float[] output, Layout layout, int top,
+    private static boolean matches(float[] input, float[] output, AxisOrder layout, int top,
             int left) {
         for (int row = 0; row < SIDE; row++) {
             for (int col = 0; col < SIDE; col++) {
@@ -159,8 +158,8 @@ public class PadRandomCropTest {
         return true;
     }
 
-    private static int offset(Layout layout, int channel, int row, int col) {
-        return layout == Layout.HWC
+    private static int offset(AxisOrder layout, int channel, int row, int col) {
+        return layout == AxisOrder.HWC
                 ? (row * SIDE + col) * CHANNELS + channel
                 : (channel * SIDE + row) * SIDE + col;
     }

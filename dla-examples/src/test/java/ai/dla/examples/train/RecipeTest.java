@@ -3,12 +3,12 @@ package ai.dla.examples.train;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.expectThrows;
 
-import ai.dla.resnet.DatasetProfile;
+import ai.dla.zoo.DatasetProfile;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import ai.djl.engine.Engine;
 
 import org.testng.annotations.Test;
 

@@ -8,9 +8,9 @@ import static org.testng.Assert.expectThrows;
 
 import ai.dla.examples.cli.Dla;
 import ai.dla.examples.data.TrainingData;
-import ai.dla.resnet.DatasetProfile;
-import ai.dla.resnet.ModelName;
+import ai.dla.zoo.DatasetProfile;
 import ai.dla.zoo.ModelDirectory;
+import ai.dla.zoo.ModelName;
 
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;

@@ -1,0 +1,169 @@
+package ai.dla.light;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.pytorch.jni.LibUtils;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The project's native CPU kernel ({@code libdlakernels.so}, compiled from {@code src/main/c} by
+ * the Maven build where a C compiler exists) and whether it can run here.
+ *
+ * <p>It runs only where everything it relies on has been checked: Linux on x86-64, the PyTorch
+ * engine at the version it was checked against ({@value #PYTORCH_VERSION}), the library present
+ * in the jar, and the two libtorch functions it calls (the float data pointer of a tensor and the
+ * {@code stride} operator) exported by the loaded {@code libtorch_cpu.so}. Anywhere else, and with
+ * {@code -D}{@value #PROPERTY}{@code =false}, the blocks run as separate DJL operations; the first
+ * time that happens one log line says why.
+ */
+public final class NativeKernel {
+
+    /** The system property that turns the fused kernel off when set to {@code false}. */
+    public static final String PROPERTY = "dla.fused";
+
+    /** The PyTorch version whose libtorch the kernel was checked against. */
+    public static final String PYTORCH_VERSION = "2.0.1";
+
+    private static final String LIBRARY = "dlakernels";
+    private static final Logger LOGGER = LoggerFactory.getLogger(NativeKernel.class);
+    private static final AtomicBoolean TOLD = new AtomicBoolean();
+    private static final AtomicLong CALLS = new AtomicLong();
+
+    private NativeKernel() {}
+
+    /**
+     * Returns whether the fused kernel runs: it loaded, and {@value #PROPERTY} is not {@code false}.
+     *
+     * @return true if inference may take the fused path
+     */
+    public static boolean isActive() {
+        if (!isEnabled()) {
+            tellOnce("it is turned off by -D" + PROPERTY + "=false");
+            return false;
+        }
+        if (Loaded.FAILURE != null) {
+            tellOnce(Loaded.FAILURE);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Returns which inference path DLA-L takes in this process on the CPU, and why, for example
+     * {@code fused native kernel (libdlakernels, 2 OpenMP threads)} or {@code separate DJL
+     * operations: it is turned off by -Ddla.fused=false}.
+     *
+     * @return one line
+     */
+    public static String describe() {
+        if (!isEnabled()) {
+            return "separate DJL operations: the fused kernel is turned off by -D" + PROPERTY + "=false";
+        }
+        if (Loaded.FAILURE != null) {
+            return "separate DJL operations: " + Loaded.FAILURE;
+        }
+        return String.format(Locale.ROOT, "fused native kernel (lib%s, %d OpenMP thread(s))", LIBRARY, threads());
+    }
+
+    /**
+     * Returns how many times the kernel has computed a unit in this process, so that a caller can
+     * tell which path a pass took.
+     *
+     * @return the number of successful kernel calls
+     */
+    public static long calls() {
+        return CALLS.get();
+    }
+
+    /** Counts one successful kernel call. */
+    static void called() {
+        CALLS.incrementAndGet();
+    }
+
+    /**
+     * Returns the threads a kernel call uses: PyTorch's intra-op threads.
+     *
+     * @return at least 1
+     */
+    static int threads() {
+        return Math.max(1, JniUtils.getNumThreads());
+    }
+
+    /**
+     * Logs once per process that a fused path was not taken, and why.
+     *
+     * @param reason the reason
+     */
+    static void tellOnce(String reason) {
+        if (TOLD.compareAndSet(false, true)) {
+            LOGGER.info("DLA inference runs as separate DJL operations: {}", reason);
+        }
+    }
+
+    private static boolean isEnabled() {
+        return !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
+    }
+
+    /** Loads the library once, on first use; FAILURE is null if it can run. */
+    private static final class Loaded {
+
+        static final String FAILURE = load();
+
+        private Loaded() {}
+
+        private static String load() {
+            if (!Platform.isLinux() || !Platform.isIntel() || !Platform.is64Bit()) {
+                return "no kernel is built for " + System.getProperty("os.name") + " on "
+                        + System.getProperty("os.arch") + " (only Linux on x86-64)";
+            }
+            String resource = "/" + Platform.RESOURCE_PREFIX + "/lib" + LIBRARY + ".so";
+            if (NativeKernel.class.getResource(resource) == null) {
+                return "this build carries no " + resource.substring(1)
+                        + " (it had no C compiler; install gcc and rebuild to get the fused kernel)";
+            }
+            try {
+                Engine engine = Engine.getEngine("PyTorch");
+                if (!PYTORCH_VERSION.equals(engine.getVersion())) {
+                    return "the kernel was checked against PyTorch " + PYTORCH_VERSION + ", the engine is "
+                            + engine.getVersion();
+                }
+                Path libtorch = Path.of(LibUtils.getLibtorchPath(), "libtorch_cpu.so");
+                if (!Files.isRegularFile(libtorch)) {
+                    return "no libtorch_cpu.so in " + libtorch.getParent();
+                }
+                Native.register(Calls.class, NativeLibrary.getInstance(LIBRARY, NativeKernel.class.getClassLoader()));
+                int init = Calls.dla_init(libtorch.toString());
+                if (init != 0) {
+                    return libtorch + " does not export the functions the kernel calls (code " + init + ")";
+                }
+                return null;
+            } catch (RuntimeException | LinkageError e) {
+                return "the kernel could not be loaded: " + e;
+            }
+        }
+    }
+
+    /** The library's functions, bound by JNA's direct mapping (see {@code dla_kernels.c}). */
+    static final class Calls {
+
+        private Calls() {}
+
+        static native int dla_init(String libtorchCpu);
+
+        static native int dla_light_unit(long x, long o, long hPrev, long cPrev, long hNext, long cNext,
+                long dsu, long unit, long batch, long channels, long height, long width, int hidden, int kernel,
+                int norm, int sampleZero, int threads);
+    }
+}

@@ -1,0 +1,122 @@
+package ai.dla.stage;
+
+import ai.dla.attention.LightLayerAttention;
+import ai.dla.cell.DynamicSharingUnit;
+import ai.dla.light.FusedLightUnit;
+import ai.dla.light.NativeKernel;
+import ai.dla.light.ShortcutUpdate;
+import ai.dla.nn.FeatureMaps;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import java.util.List;
+
+/**
+ * A stage of DLA-L, the light Dynamic Layer Attention network. One context cell (the DSU by
+ * default) and one shortcut update ({@link ShortcutUpdate}, with its depthwise 3×3 convolution DW)
+ * serve all the stage's units:
+ *
+ * <pre>
+ *   x_out, o = unit_l(x)
+ *   h, c = cell(GAP(x_out), h, c)            forward path: the new context (zeros at l = 0)
+ *   d    = cell(GAP(o), h, c).h               backward path: the shortcut's gate
+ *   õ    = o ⊙ d + DW(o)
+ *   x    = x_out + DropPath(BN(LA(x_out) + λ ⊙ õ))
+ * </pre>
+ *
+ * In {@link ContextMode#SAMPLE_ZERO} the backward path reads sample 0's (h, c) for every sample.
+ *
+ * <p>õ is never written out: the stage hands d and the update's kernel to {@link
+ * LightLayerAttention#forwardUpdated}, which folds λ into them. In inference on the CPU, with the
+ * DSU in its published form, everything after each unit's bottleneck runs as one call of the fused
+ * native kernel ({@link FusedLightUnit}) where it can load; these separate operations are the reference, and what runs
+ * on other devices, in training, and where a gradient flows through the stage.
+ */
+public final class DlaLStage extends ContextStage {
+
+    private static final byte VERSION = 1;
+
+    private final List<LightLayerAttention> attention;
+    private final ShortcutUpdate update;
+    private final DropPath dropPath;
+
+    /**
+     * Creates the stage.
+     *
+     * @param config what the stage is built from
+     */
+    public DlaLStage(StageConfig config) {
+        super(VERSION, config);
+        attention = addPerUnit("attention", LightLayerAttention::new, u -> new Shape[] {u, u, cellInputs(u)[0]});
+        update = addPart("dw", new ShortcutUpdate(config.outChannels()), Stage::map);
+        dropPath = addPart("dropPath", new DropPath(config.dropPathRate()), Stage::map);
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.head();
+        NDList context = null;
+        ContextMode mode = getContextMode();
+        NDArray kernel = update.kernel(ps, x.getDevice(), training);
+        NDArray dsuWeights = training ? null : fusedCellWeights(ps, x);
+        for (int l = 0; l < units.size(); l++) {
+            NDList unit = units.get(l).forward(ps, new NDList(x), training, params);
+            NDArray o = unit.get(1);
+            NDArray out = Bottleneck.join(unit, training);
+            NDList fused = dsuWeights == null ? null : fused(ps, l, out, o, context, kernel, dsuWeights);
+            if (fused != null) {
+                x = fused.get(0);
+                context = fused.subNDList(1);
+                continue;
+            }
+            NDArray summary = FeatureMaps.gap(out);
+            context = advance(ps, summary, context, training, params);
+            NDList backward = new NDList(FeatureMaps.gap(o), mode.select(context.get(0)), mode.select(context.get(1)));
+            NDArray d = cell.forward(ps, backward, training, params).get(0);
+            NDList branch = attention.get(l).forwardUpdated(ps, out, o, summary, d, kernel, training, params);
+            x = FeatureMaps.residual(dropPath.forward(ps, branch, training, params).head(), out, training);
+        }
+        return new NDList(x);
+    }
+
+    /**
+     * The DSU's packed weights for the fused kernel, fetched once per pass for all the stage's units,
+     * or null where the kernel does not apply to this stage (another cell or form, not the CPU, the
+     * kernel not active).
+     */
+    private NDArray fusedCellWeights(ParameterStore ps, NDArray x) {
+        boolean cpu = Device.Type.CPU.equals(x.getDevice().getDeviceType());
+        if (!(cell instanceof DynamicSharingUnit) || !cpu || !NativeKernel.isActive()) {
+            return null;
+        }
+        return ((DynamicSharingUnit) cell).packedWeights(ps, x.getDevice());
+    }
+
+    /** Unit l's inference after its bottleneck through the fused kernel, or null where it does not apply. */
+    private NDList fused(ParameterStore ps, int l, NDArray out, NDArray o, NDList context, NDArray kernel,
+            NDArray dsuWeights) {
+        DynamicSharingUnit dsu = (DynamicSharingUnit) cell;
+        LightLayerAttention la = attention.get(l);
+        return FusedLightUnit.apply(
+                out,
+                o,
+                context,
+                dsuWeights,
+                la.packedWeights(ps, out, kernel),
+                dsu.getHiddenWidth(),
+                la.getKernel(),
+                dsu.getNorm(),
+                getContextMode() == ContextMode.SAMPLE_ZERO);
+    }
+
+    @Override
+    protected long extraMacs(int unit, long channels, long pixels) {
+        return 2 * cell.macsPerStep() + update.macs(pixels) + attention.get(unit).macs(pixels);
+    }
+}

@@ -1,0 +1,64 @@
+package ai.dla.stage;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Stochastic depth on a residual branch: in training, each sample's branch is kept with probability
+ * 1 - p and then divided by 1 - p; in inference it is the identity.
+ */
+public final class DropPath extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final float rate;
+
+    /**
+     * Creates the block.
+     *
+     * @param rate the drop probability p, in [0, 1)
+     */
+    public DropPath(float rate) {
+        super(VERSION);
+        if (!(rate >= 0f && rate < 1f)) {
+            throw new IllegalArgumentException("Drop-path rate must be in [0, 1), got " + rate);
+        }
+        this.rate = rate;
+    }
+
+    /**
+     * Returns the drop probability.
+     *
+     * @return p
+     */
+    public float getRate() {
+        return rate;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.head();
+        if (!training || rate == 0f) {
+            return new NDList(x);
+        }
+        float keep = 1f - rate;
+        Shape perSample = new Shape(x.getShape().get(0), 1, 1, 1);
+        NDArray mask =
+                x.getManager()
+                        .randomUniform(0f, 1f, perSample, x.getDataType(), x.getDevice())
+                        .add(keep)
+                        .floor()
+                        .div(keep);
+        return new NDList(x.mul(mask));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+}
