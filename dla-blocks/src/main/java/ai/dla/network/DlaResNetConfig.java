@@ -7,7 +7,6 @@ import ai.dla.stage.ContextMode;
 import ai.dla.stage.StageConfig;
 
 import java.util.Locale;
-import java.util.Objects;
 import java.util.OptionalInt;
 
 /**
@@ -102,10 +101,11 @@ public record DlaResNetConfig(
      *
      * @param mode the mode
      * @return the new configuration
+     * @throws IllegalArgumentException if the mode is null
      */
     public DlaResNetConfig withContextMode(ContextMode mode) {
         return new DlaResNetConfig(variant, depth, classes, layout, inputChannels, reduction, cell, dsuForm,
-                contextNorm, dropPathRate, Objects.requireNonNull(mode, "mode"));
+                contextNorm, dropPathRate, mode);
     }
 
     /**
