@@ -1,7 +1,6 @@
 package ai.dla.network;
 
 import ai.dla.nn.ParameterPaths;
-import ai.dla.stage.Stage;
 
 import ai.djl.ndarray.types.Shape;
 
@@ -21,14 +20,12 @@ public final class Complexity {
      * @return the multiply-accumulates
      */
     public static long macs(DlaResNet net, long height, long width) {
-        Shape shape = new Shape(1, net.getConfig().inputChannels(), height, width);
+        Shape[] shapes = net.featureShapes(new Shape(1, net.getConfig().inputChannels(), height, width));
         long total = net.getStem().macs(height, width);
-        shape = net.getStem().getOutputShapes(new Shape[] {shape})[0];
-        for (Stage stage : net.getStages()) {
-            total += stage.macs(shape.get(2), shape.get(3));
-            shape = stage.getOutputShapes(new Shape[] {shape})[0];
+        for (int s = 0; s < net.getStages().size(); s++) {
+            total += net.getStages().get(s).macs(shapes[s].get(2), shapes[s].get(3));
         }
-        return total + shape.get(1) * net.getConfig().classes();
+        return total + shapes[shapes.length - 1].get(1) * net.getConfig().classes();
     }
 
     /**
@@ -40,11 +37,7 @@ public final class Complexity {
      * @throws IllegalStateException if the network is not initialised
      */
     public static long parameters(DlaResNet net) {
-        if (!net.isInitialized()) {
-            throw new IllegalStateException("Initialise the network before counting its parameters, e.g. "
-                    + "net.initialize(manager, DataType.FLOAT32, new Shape(1, " + net.getConfig().inputChannels()
-                    + ", 32, 32))");
-        }
+        net.checkInitialized("counting its parameters");
         return ParameterPaths.countTrainable(net);
     }
 }

@@ -279,7 +279,7 @@ public final class DlaResNet extends AbstractBlock {
      * @throws IllegalArgumentException if the images do not fit ({@link #checkInput})
      */
     public NDList forwardFeatures(ParameterStore ps, NDList inputs, boolean training) {
-        checkInitialized();
+        checkInitialized("running it");
         return scoped(inputs, training, x -> embedding(backbone(ps, x, training, null)));
     }
 
@@ -297,7 +297,7 @@ public final class DlaResNet extends AbstractBlock {
      * @throws IllegalArgumentException if the images do not fit ({@link #checkInput})
      */
     public NDList forwardFeatureMaps(ParameterStore ps, NDList inputs, boolean training) {
-        checkInitialized();
+        checkInitialized("running it");
         return scoped(inputs, training, x -> backbone(ps, x, training, null));
     }
 
@@ -335,10 +335,11 @@ public final class DlaResNet extends AbstractBlock {
         return new NDList(FeatureMaps.gap(maps.get(maps.size() - 1)));
     }
 
-    private void checkInitialized() {
+    /** Refuses an uninitialised network, naming what was about to happen and the fix. */
+    void checkInitialized(String before) {
         if (!isInitialized()) {
-            throw new IllegalStateException("Initialise " + config.describe() + " or load its parameters before"
-                    + " running it, e.g. net.initialize(manager, DataType.FLOAT32, new Shape(1, "
+            throw new IllegalStateException("Initialise " + config.describe() + " or load its parameters before "
+                    + before + ", e.g. net.initialize(manager, DataType.FLOAT32, new Shape(1, "
                     + config.inputChannels() + ", 32, 32))");
         }
     }
@@ -391,17 +392,32 @@ public final class DlaResNet extends AbstractBlock {
         return new Shape[] {new Shape(inputShapes[0].get(0), config.classes())};
     }
 
+    /**
+     * Returns the shapes of the stem's output and of each stage's output for an input batch: entry 0
+     * is the stem's (the first stage's input), entry s + 1 stage s's.
+     *
+     * @param input the batch's shape [B, channels, H, W]
+     * @return {@code stages + 1} shapes
+     */
+    public Shape[] featureShapes(Shape input) {
+        Shape[] shapes = new Shape[stages.size() + 1];
+        shapes[0] = stem.getOutputShapes(new Shape[] {input})[0];
+        for (int s = 0; s < stages.size(); s++) {
+            shapes[s + 1] = stages.get(s).getOutputShapes(new Shape[] {shapes[s]})[0];
+        }
+        return shapes;
+    }
+
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         checkInput(inputShapes[0]);
-        Shape shape = inputShapes[0];
-        stem.initialize(manager, dataType, shape);
-        shape = stem.getOutputShapes(new Shape[] {shape})[0];
-        for (Stage stage : stages) {
-            stage.initialize(manager, dataType, shape);
-            shape = stage.getOutputShapes(new Shape[] {shape})[0];
+        Shape[] shapes = featureShapes(inputShapes[0]);
+        stem.initialize(manager, dataType, inputShapes[0]);
+        for (int s = 0; s < stages.size(); s++) {
+            stages.get(s).initialize(manager, dataType, shapes[s]);
         }
-        head.initialize(manager, dataType, new Shape(shape.get(0), shape.get(1)));
+        Shape last = shapes[stages.size()];
+        head.initialize(manager, dataType, new Shape(last.get(0), last.get(1)));
     }
 
     @Override

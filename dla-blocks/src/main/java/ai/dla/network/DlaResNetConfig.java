@@ -4,6 +4,7 @@ import ai.dla.cell.CellType;
 import ai.dla.cell.ContextNorm;
 import ai.dla.cell.DsuForm;
 import ai.dla.stage.ContextMode;
+import ai.dla.stage.DropPath;
 import ai.dla.stage.StageConfig;
 
 import java.util.Locale;
@@ -71,9 +72,7 @@ public record DlaResNetConfig(
             throw new IllegalArgumentException("The " + variant.getId() + " variant has no context cell, so optCell("
                     + cell + ") does not apply; optCell applies to dla_l, dla_b and lii");
         }
-        if (!(dropPathRate >= 0f && dropPathRate < 1f)) {
-            throw new IllegalArgumentException("Drop-path rate must be in [0, 1), got " + dropPathRate);
-        }
+        DropPath.checkRate(dropPathRate);
     }
 
     /**

@@ -8,6 +8,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -84,13 +85,8 @@ public final class FeatureExtractor extends AbstractBlock {
         if (output == Output.EMBEDDING) {
             return new Shape[] {new Shape(batch, net.getFeatureSize())};
         }
-        Shape shape = net.getStem().getOutputShapes(inputShapes)[0];
-        Shape[] maps = new Shape[net.getStages().size()];
-        for (int s = 0; s < maps.length; s++) {
-            shape = net.getStages().get(s).getOutputShapes(new Shape[] {shape})[0];
-            maps[s] = shape;
-        }
-        return maps;
+        Shape[] shapes = net.featureShapes(inputShapes[0]);
+        return Arrays.copyOfRange(shapes, 1, shapes.length);
     }
 
     @Override

@@ -24,10 +24,21 @@ public final class DropPath extends AbstractBlock {
      */
     public DropPath(float rate) {
         super(VERSION);
+        this.rate = checkRate(rate);
+    }
+
+    /**
+     * Checks a drop probability.
+     *
+     * @param rate the drop probability p
+     * @return p
+     * @throws IllegalArgumentException if p is not in [0, 1)
+     */
+    public static float checkRate(float rate) {
         if (!(rate >= 0f && rate < 1f)) {
             throw new IllegalArgumentException("Drop-path rate must be in [0, 1), got " + rate);
         }
-        this.rate = rate;
+        return rate;
     }
 
     /**

@@ -39,6 +39,7 @@ public enum DatasetProfile {
     private final int imageSize;
     private final float[] mean;
     private final float[] std;
+    private volatile List<String> classNames;
 
     DatasetProfile(Layout layout, int classes, int channels, int imageSize, float[] mean, float[] std) {
         this.layout = layout;
@@ -157,6 +158,15 @@ public enum DatasetProfile {
      * @throws IllegalStateException if the dla-zoo jar lacks the list or it has another length
      */
     public List<String> getClassNames() {
+        List<String> names = classNames;
+        if (names == null) {
+            names = readClassNames();
+            classNames = names;
+        }
+        return names;
+    }
+
+    private List<String> readClassNames() {
         List<String> names = new ArrayList<>();
         try (InputStream is = DatasetProfile.class.getResourceAsStream(getSynsetResource())) {
             if (is == null) {
