@@ -23,11 +23,12 @@ import java.nio.file.Path;
  * dataset's normalisation, as DJL datasets ready for {@code Trainer.iterateDataset}.
  *
  * <ul>
- *   <li>CIFAR-10: DJL's {@code Cifar10}, downloaded by DJL when no folder is given, otherwise read
- *       from a folder of the binary files ({@link LocalDatasets#cifar10}).
- *   <li>CIFAR-100: {@link Cifar100} from a folder of {@code train.bin} and {@code test.bin}.
- *   <li>Fashion-MNIST: DJL's {@code FashionMnist} from a folder of the IDX files, by default
- *       Debian's {@link LocalDatasets#DEBIAN_FASHION_MNIST}.
+ *   <li>CIFAR-10: read from a folder of the binary files ({@link BinaryImageDataset#cifar10}), or
+ *       DJL's {@code Cifar10}, downloaded by DJL, when no folder is given.
+ *   <li>CIFAR-100: {@link BinaryImageDataset#cifar100} from a folder of {@code train.bin} and
+ *       {@code test.bin}.
+ *   <li>Fashion-MNIST: {@link BinaryImageDataset#fashionMnist} from a folder of the IDX files, by
+ *       default Debian's {@link BinaryImageDataset#DEBIAN_FASHION_MNIST}.
  *   <li>ImageNet: {@link ImageNetFolder} (DJL's {@code ImageNet} layout and class order) from a
  *       folder with {@code train/<wnid>/} and {@code val/<wnid>/}.
  * </ul>
@@ -65,16 +66,15 @@ public final class TrainingData {
         Pipeline pipeline = pipeline(dataset, train, pad);
         long limit = limitBatches >= 0 ? limitBatches * batchSize : Long.MAX_VALUE;
         RandomAccessDataset split = switch (dataset) {
-            case CIFAR10 -> sampled(dataDir == null
-                    ? Cifar10.builder().optUsage(usage)
-                    : LocalDatasets.cifar10(dataDir, usage), batchSize, train, pipeline, limit)
-                    .optManager(manager).build();
-            case CIFAR100 -> sampled(LocalDatasets.cifar100(require(dataset, dataDir), usage), batchSize,
-                    train, pipeline, limit).optManager(manager).build();
+            case CIFAR10 -> dataDir == null
+                    ? sampled(Cifar10.builder().optUsage(usage).optManager(manager), batchSize, train, pipeline, limit)
+                            .build()
+                    : sampled(BinaryImageDataset.cifar10(dataDir), usage, batchSize, train, pipeline, limit, manager);
+            case CIFAR100 -> sampled(BinaryImageDataset.cifar100(require(dataset, dataDir)), usage, batchSize, train,
+                    pipeline, limit, manager);
             case FASHION_MNIST -> sampled(dataDir == null
-                    ? LocalDatasets.fashionMnist(usage)
-                    : LocalDatasets.fashionMnist(dataDir, usage), batchSize, train, pipeline, limit)
-                    .optManager(manager).build();
+                    ? BinaryImageDataset.fashionMnist()
+                    : BinaryImageDataset.fashionMnist(dataDir), usage, batchSize, train, pipeline, limit, manager);
             case IMAGENET -> sampled(imageNet(require(dataset, dataDir), usage), batchSize, train, pipeline,
                     limit).build();
         };
@@ -113,6 +113,11 @@ public final class TrainingData {
     private static <B extends RandomAccessDataset.BaseBuilder<B>> B sampled(
             B builder, int batchSize, boolean shuffle, Pipeline pipeline, long limit) {
         return builder.setSampling(batchSize, shuffle, false).optPipeline(pipeline).optLimit(limit);
+    }
+
+    private static BinaryImageDataset sampled(BinaryImageDataset.Builder builder, Usage usage, int batchSize,
+            boolean shuffle, Pipeline pipeline, long limit, NDManager manager) throws IOException {
+        return sampled(builder.optUsage(usage).optManager(manager), batchSize, shuffle, pipeline, limit).build();
     }
 
     private static ImageNetFolder.Builder imageNet(Path dir, Usage usage) {

@@ -2,10 +2,9 @@
  * Datasets and augmentation for the example trainers.
  *
  * <ul>
- *   <li>{@link ai.dla.examples.data.Cifar100}: CIFAR-100 as a DJL {@code ArrayDataset}, fine or
- *       coarse labels, loaded through DJL's repository mechanism.
- *   <li>{@link ai.dla.examples.data.LocalDatasets}: builders for CIFAR-10, CIFAR-100 and
- *       Fashion-MNIST that read a local folder of the original files with no network.
+ *   <li>{@link ai.dla.examples.data.BinaryImageDataset}: CIFAR-10, CIFAR-100 (fine or coarse
+ *       labels) and Fashion-MNIST as DJL {@code ArrayDataset}s, read in place from a folder of the
+ *       files as published, with no network and no copy in DJL's cache.
  *   <li>{@link ai.dla.examples.data.PadRandomCrop}: the standard CIFAR augmentation, zero padding
  *       followed by a random crop of the original size.
  *   <li>{@link ai.dla.examples.data.RandomFlip}: a left-right flip with its own coin for each image

@@ -3,7 +3,7 @@ package ai.dla.examples.cli;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
-import ai.dla.examples.data.LocalDatasets;
+import ai.dla.examples.data.BinaryImageDataset;
 import ai.dla.zoo.DlaWeights;
 import ai.dla.zoo.ModelName;
 
@@ -29,7 +29,7 @@ public class ShippedModelTest {
 
     @Test
     public void shippedModelReachesItsRecordedTop1OnTheRealTestSet() {
-        assertTrue(Files.isDirectory(LocalDatasets.DEBIAN_FASHION_MNIST), LocalDatasets.DEBIAN_FASHION_MNIST
+        assertTrue(Files.isDirectory(BinaryImageDataset.DEBIAN_FASHION_MNIST), BinaryImageDataset.DEBIAN_FASHION_MNIST
                 + " is absent: install Debian's dataset-fashion-mnist package (.ci/run does)");
         DlaWeights weights = DlaWeights.of(ModelName.parse(MODEL)).orElseThrow();
         String out = run("eval", "--model", MODEL);

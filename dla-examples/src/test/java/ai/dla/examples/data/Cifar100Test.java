@@ -8,26 +8,22 @@ import ai.djl.modality.cv.transform.ToTensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.Repository;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset.Usage;
 import ai.djl.translate.Pipeline;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Utils;
-import ai.dla.examples.data.Cifar100.LabelType;
-import com.sun.net.httpserver.HttpServer;
+import ai.dla.examples.data.BinaryImageDataset.LabelType;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.testng.Assert;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 
-/** {@link Cifar100} reads the CIFAR-100 binary format with fine or coarse labels. */
+/** {@link BinaryImageDataset#cifar100} reads the CIFAR-100 binary format with fine or coarse labels. */
 public class Cifar100Test {
 
     private Path root;
@@ -49,25 +45,28 @@ public class Cifar100Test {
 
     /** Class names: 100 fine and 20 coarse, in the standard label order. */
     @Test
-    public void classNamesAreTheStandardOnesInLabelOrder() {
-        Assert.assertEquals(LabelType.FINE.numClasses(), 100);
-        Assert.assertEquals(LabelType.COARSE.numClasses(), 20);
-        Assert.assertEquals(LabelType.FINE.classNames().get(0), "apple");
-        Assert.assertEquals(LabelType.FINE.classNames().get(19), "cattle");
-        Assert.assertEquals(LabelType.FINE.classNames().get(58), "pickup_truck");
-        Assert.assertEquals(LabelType.FINE.classNames().get(99), "worm");
-        Assert.assertEquals(LabelType.COARSE.classNames().get(0), "aquatic_mammals");
-        Assert.assertEquals(LabelType.COARSE.classNames().get(9), "large_man-made_outdoor_things");
-        Assert.assertEquals(LabelType.COARSE.classNames().get(19), "vehicles_2");
-        Assert.assertEquals(LabelType.FINE.classNames().stream().distinct().count(), 100);
-        Assert.assertEquals(LabelType.COARSE.classNames().stream().distinct().count(), 20);
+    public void classNamesAreTheStandardOnesInLabelOrder() throws IOException {
+        List<String> fine = BinaryImageDataset.cifar100(dir).setSampling(1, false).build().getClassNames();
+        List<String> coarse = BinaryImageDataset.cifar100(dir).optLabelType(LabelType.COARSE).setSampling(1, false)
+                .build().getClassNames();
+        Assert.assertEquals(fine.size(), 100);
+        Assert.assertEquals(coarse.size(), 20);
+        Assert.assertEquals(fine.get(0), "apple");
+        Assert.assertEquals(fine.get(19), "cattle");
+        Assert.assertEquals(fine.get(58), "pickup_truck");
+        Assert.assertEquals(fine.get(99), "worm");
+        Assert.assertEquals(coarse.get(0), "aquatic_mammals");
+        Assert.assertEquals(coarse.get(9), "large_man-made_outdoor_things");
+        Assert.assertEquals(coarse.get(19), "vehicles_2");
+        Assert.assertEquals(fine.stream().distinct().count(), 100);
+        Assert.assertEquals(coarse.stream().distinct().count(), 20);
     }
 
     /** The training split yields fine labels in file order and the exact pixels. */
     @Test
     public void fineLabelsByDefault() throws IOException, TranslateException {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Cifar100 train = LocalDatasets.cifar100(dir, Usage.TRAIN)
+            BinaryImageDataset train = BinaryImageDataset.cifar100(dir).optUsage(Usage.TRAIN)
                     .optManager(manager).setSampling(32, false).build();
             train.prepare();
             Assert.assertEquals(train.getLabelType(), LabelType.FINE);
@@ -84,7 +83,7 @@ public class Cifar100Test {
     @Test
     public void coarseLabelsOnRequest() throws IOException, TranslateException {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Cifar100 test = LocalDatasets.cifar100(dir, Usage.TEST)
+            BinaryImageDataset test = BinaryImageDataset.cifar100(dir).optUsage(Usage.TEST)
                     .optLabelType(LabelType.COARSE)
                     .optManager(manager).setSampling(32, false).build();
             test.prepare();
@@ -101,7 +100,7 @@ public class Cifar100Test {
     @Test
     public void defaultPipelineYieldsNchwBatchesInZeroOne() throws IOException, TranslateException {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Cifar100 test = LocalDatasets.cifar100(dir, Usage.TEST)
+            BinaryImageDataset test = BinaryImageDataset.cifar100(dir).optUsage(Usage.TEST)
                     .optManager(manager).setSampling(16, false).build();
             try (Batch batch = test.getData(manager).iterator().next()) {
                 NDArray images = batch.getData().singletonOrThrow();
@@ -119,7 +118,7 @@ public class Cifar100Test {
     @Test
     public void padRandomCropFitsBeforeToTensor() throws IOException, TranslateException {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Cifar100 train = LocalDatasets.cifar100(dir, Usage.TRAIN)
+            BinaryImageDataset train = BinaryImageDataset.cifar100(dir).optUsage(Usage.TRAIN)
                     .optPipeline(new Pipeline(new PadRandomCrop(4), new ToTensor()))
                     .optManager(manager).setSampling(50, true).build();
             try (Batch batch = train.getData(manager).iterator().next()) {
@@ -131,90 +130,14 @@ public class Cifar100Test {
         }
     }
 
-    /** A plain folder of the two files works as a DJL repository. */
-    @Test
-    public void plainFolderIsReadInPlace() throws IOException, TranslateException {
-        try (NDManager manager = NDManager.newBaseManager()) {
-            Cifar100 test = Cifar100.builder()
-                    .optRepository(Repository.newInstance("plain-cifar100", dir))
-                    .optUsage(Usage.TEST).optManager(manager).setSampling(32, false).build();
-            test.prepare();
-            Assert.assertEquals(test.size(), CIFAR100_TEST);
-            Samples.assertImage(test, manager, 0, new Shape(32, 32, 3),
-                    DatasetFiles.hwc(TEST_OFFSET, 32, 3));
-        }
-    }
-
-    /** The official archive layout, served over loopback HTTP, is downloaded and read. */
-    @Test
-    public void officialArchiveIsDownloadedAndUnpacked() throws IOException, TranslateException {
-        Path archive = root.resolve("cifar-100-binary.tar.gz");
-        DatasetFiles.writeCifar100Archive(archive);
-        byte[] bytes = Files.readAllBytes(archive);
-        HttpServer server =
-                HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", exchange -> {
-            boolean head = "HEAD".equals(exchange.getRequestMethod());
-            exchange.sendResponseHeaders(200, head ? -1 : bytes.length);
-            try (OutputStream os = exchange.getResponseBody()) {
-                if (!head) {
-                    os.write(bytes);
-                }
-            }
-        });
-        server.start();
-        String url = "http://127.0.0.1:" + server.getAddress().getPort()
-                + "/cifar-100-binary.tar.gz";
-        try (NDManager manager = NDManager.newBaseManager()) {
-            Cifar100 train = Cifar100.builder()
-                    .optRepository(Repository.newInstance("cifar100", url))
-                    .optManager(manager).setSampling(32, false).build();
-            train.prepare();
-            Assert.assertEquals(train.size(), CIFAR100_TRAIN);
-            Assert.assertEquals(Samples.labels(train, manager),
-                    Samples.expectedLabels(0, CIFAR100_TRAIN, DatasetFiles::fineLabel));
-            Samples.assertImage(train, manager, 17, new Shape(32, 32, 3),
-                    DatasetFiles.hwc(17, 32, 3));
-        } finally {
-            server.stop(0);
-        }
-    }
-
-    /** A repository without the CIFAR-100 files fails with a clear message. */
-    @Test
-    public void repositoryWithoutCifar100IsReported() throws IOException {
-        Path empty = Files.createDirectories(root.resolve("empty"));
-        try (NDManager manager = NDManager.newBaseManager()) {
-            Cifar100 train = Cifar100.builder()
-                    .optRepository(Repository.newInstance("empty", empty))
-                    .optManager(manager).setSampling(32, false).build();
-            IOException e = Assert.expectThrows(IOException.class, train::prepare);
-            Assert.assertTrue(e.getMessage().contains("has no train.bin and no archive"),
-                    e.getMessage());
-        }
-    }
-
-    /** An artifact id the repository lacks fails with a clear message. */
-    @Test
-    public void unknownArtifactIsReported() throws IOException {
-        try (NDManager manager = NDManager.newBaseManager()) {
-            Cifar100 train = LocalDatasets.cifar100(dir, Usage.TRAIN)
-                    .optArtifactId("cifar100-elsewhere")
-                    .optManager(manager).setSampling(32, false).build();
-            IOException e = Assert.expectThrows(IOException.class, train::prepare);
-            Assert.assertTrue(e.getMessage().contains("CIFAR-100 not found"), e.getMessage());
-            Assert.assertTrue(e.getMessage().contains("cifar100-elsewhere"), e.getMessage());
-        }
-    }
-
     /** A missing test.bin is named, with the expected file names. */
     @Test
     public void missingTestFileIsNamed() throws IOException {
         Path partial = root.resolve("partial");
         DatasetFiles.writeCifar100(partial);
-        Files.delete(partial.resolve(Cifar100.TEST_FILE));
+        Files.delete(partial.resolve("test.bin"));
         IllegalArgumentException e = Assert.expectThrows(IllegalArgumentException.class,
-                () -> LocalDatasets.cifar100(partial, Usage.TEST));
+                () -> BinaryImageDataset.cifar100(partial).optUsage(Usage.TEST).build());
         Assert.assertTrue(e.getMessage().contains("lacks test.bin"), e.getMessage());
         Assert.assertTrue(e.getMessage().contains("expected a folder holding train.bin, test.bin"),
                 e.getMessage());
@@ -225,9 +148,9 @@ public class Cifar100Test {
     public void cifar10FilesAreNotTakenForCifar100() throws IOException {
         Path cifar10 = root.resolve("cifar-10");
         DatasetFiles.writeCifar10(cifar10);
-        Files.copy(cifar10.resolve("test_batch.bin"), cifar10.resolve(Cifar100.TEST_FILE));
+        Files.copy(cifar10.resolve("test_batch.bin"), cifar10.resolve("test.bin"));
         IllegalArgumentException e = Assert.expectThrows(IllegalArgumentException.class,
-                () -> LocalDatasets.cifar100(cifar10, Usage.TEST));
+                () -> BinaryImageDataset.cifar100(cifar10).optUsage(Usage.TEST).build());
         Assert.assertTrue(e.getMessage().contains("is not a CIFAR-100 binary file"),
                 e.getMessage());
     }
@@ -236,7 +159,7 @@ public class Cifar100Test {
     @Test
     public void validationSplitIsRejected() {
         IllegalArgumentException e = Assert.expectThrows(IllegalArgumentException.class,
-                () -> Cifar100.builder().optUsage(Usage.VALIDATION).setSampling(1, false).build());
+                () -> BinaryImageDataset.cifar100(dir).optUsage(Usage.VALIDATION).setSampling(1, false).build());
         Assert.assertTrue(e.getMessage().contains("no VALIDATION split"), e.getMessage());
     }
 

@@ -7,9 +7,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 
 /**
  * Writes small datasets in the real CIFAR-10, CIFAR-100 and Fashion-MNIST file formats, with
@@ -142,27 +139,9 @@ final class DatasetFiles {
      */
     static void writeCifar100(Path dir) throws IOException {
         Files.createDirectories(dir);
-        Files.write(dir.resolve(Cifar100.TRAIN_FILE), cifarRecords(0, CIFAR100_TRAIN, true));
-        Files.write(dir.resolve(Cifar100.TEST_FILE),
+        Files.write(dir.resolve("train.bin"), cifarRecords(0, CIFAR100_TRAIN, true));
+        Files.write(dir.resolve("test.bin"),
                 cifarRecords(TEST_OFFSET, CIFAR100_TEST, true));
-    }
-
-    /**
-     * Writes the official CIFAR-100 archive layout: {@code cifar-100-binary/train.bin} and {@code
-     * test.bin} in a gzipped tar.
-     *
-     * @param archive the file to write
-     * @throws IOException if the file cannot be written
-     */
-    static void writeCifar100Archive(Path archive) throws IOException {
-        try (OutputStream os = Files.newOutputStream(archive);
-                TarArchiveOutputStream tar =
-                        new TarArchiveOutputStream(new GzipCompressorOutputStream(os))) {
-            addTarEntry(tar, "cifar-100-binary/" + Cifar100.TRAIN_FILE,
-                    cifarRecords(0, CIFAR100_TRAIN, true));
-            addTarEntry(tar, "cifar-100-binary/" + Cifar100.TEST_FILE,
-                    cifarRecords(TEST_OFFSET, CIFAR100_TEST, true));
-        }
     }
 
     /**
@@ -176,15 +155,6 @@ final class DatasetFiles {
         Files.createDirectories(dir);
         writeIdx(dir, "train", 0, FASHION_TRAIN, gzip);
         writeIdx(dir, "t10k", TEST_OFFSET, FASHION_TEST, gzip);
-    }
-
-    private static void addTarEntry(TarArchiveOutputStream tar, String name, byte[] bytes)
-            throws IOException {
-        TarArchiveEntry entry = new TarArchiveEntry(name);
-        entry.setSize(bytes.length);
-        tar.putArchiveEntry(entry);
-        tar.write(bytes);
-        tar.closeArchiveEntry();
     }
 
     private static byte[] cifarRecords(int first, int count, boolean twoLabels) {

@@ -2,8 +2,6 @@ package ai.dla.examples.data;
 
 import static ai.dla.examples.data.DatasetFiles.TEST_OFFSET;
 
-import ai.djl.basicdataset.cv.classification.Cifar10;
-import ai.djl.basicdataset.cv.classification.FashionMnist;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.Dataset.Usage;
@@ -13,13 +11,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
 import org.testng.Assert;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 
-/** {@link LocalDatasets} reads folders of the original CIFAR-10 and Fashion-MNIST files offline. */
-public class LocalDatasetsTest {
+/**
+ * {@link BinaryImageDataset} reads folders of the original CIFAR-10 and Fashion-MNIST files offline,
+ * in place: nothing is written to DJL's cache.
+ */
+public class BinaryImageDatasetTest {
 
     private Path root;
     private Path cifar10Dir;
@@ -41,11 +44,12 @@ public class LocalDatasetsTest {
         Utils.deleteQuietly(root);
     }
 
-    /** The five training batches are read as one split, in order, with exact pixels. */
+    /** The five training batches are read as one split, in order, with exact pixels, in place. */
     @Test
     public void cifar10TrainJoinsTheFiveBatchesInOrder() throws IOException, TranslateException {
+        List<String> cacheBefore = files(Utils.getCacheDir());
         try (NDManager manager = NDManager.newBaseManager()) {
-            Cifar10 train = LocalDatasets.cifar10(cifar10Dir, Usage.TRAIN)
+            BinaryImageDataset train = BinaryImageDataset.cifar10(cifar10Dir).optUsage(Usage.TRAIN)
                     .optManager(manager).setSampling(32, false).build();
             train.prepare();
             int count = 5 * DatasetFiles.CIFAR10_PER_BATCH;
@@ -54,14 +58,37 @@ public class LocalDatasetsTest {
                     Samples.expectedLabels(0, count, DatasetFiles::cifar10Label));
             Samples.assertImage(train, manager, 123, new Shape(32, 32, 3),
                     DatasetFiles.hwc(123, 32, 3));
+            Assert.assertEquals(train.getClassNames().get(9), "truck");
         }
+        Assert.assertEquals(files(Utils.getCacheDir()), cacheBefore, "nothing is written to DJL's cache");
+    }
+
+    /** Only CIFAR-100 has coarse labels. */
+    @Test
+    public void coarseLabelsOfCifar10AreRefused() {
+        IllegalArgumentException e = Assert.expectThrows(IllegalArgumentException.class,
+                () -> BinaryImageDataset.cifar10(cifar10Dir).optLabelType(BinaryImageDataset.LabelType.COARSE).build());
+        Assert.assertTrue(e.getMessage().contains("only CIFAR-100 has coarse labels"), e.getMessage());
+    }
+
+    /** A truncated CIFAR file is refused by its size. */
+    @Test
+    public void truncatedCifar10BatchIsRefused() throws IOException {
+        Path cut = root.resolve("cifar-10-cut");
+        DatasetFiles.writeCifar10(cut);
+        Path test = cut.resolve("test_batch.bin");
+        Files.write(test, java.util.Arrays.copyOf(Files.readAllBytes(test), 3073 * 2 + 100));
+        IllegalArgumentException e = Assert.expectThrows(IllegalArgumentException.class,
+                () -> BinaryImageDataset.cifar10(cut).optUsage(Usage.TEST).build());
+        Assert.assertTrue(e.getMessage().contains("is not a CIFAR-10 binary file: its 6246 bytes are not a whole"
+                + " number of 3073-byte records"), e.getMessage());
     }
 
     /** The test split is test_batch.bin. */
     @Test
     public void cifar10TestReadsTheTestBatch() throws IOException, TranslateException {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Cifar10 test = LocalDatasets.cifar10(cifar10Dir, Usage.TEST)
+            BinaryImageDataset test = BinaryImageDataset.cifar10(cifar10Dir).optUsage(Usage.TEST)
                     .optManager(manager).setSampling(32, false).build();
             test.prepare();
             Assert.assertEquals(test.size(), DatasetFiles.CIFAR10_TEST);
@@ -72,17 +99,17 @@ public class LocalDatasetsTest {
         }
     }
 
-    /** Two folders get separate DJL cache entries, so each yields its own images. */
+    /** Two folders are read each in place, so each yields its own images. */
     @Test
-    public void twoFoldersNeverShareDjlsCache() throws IOException, TranslateException {
+    public void twoFoldersYieldTheirOwnImages() throws IOException, TranslateException {
         Path other = root.resolve("cifar-10-copy");
         DatasetFiles.writeCifar10(other);
         Files.copy(cifar10Dir.resolve("test_batch.bin"), other.resolve("data_batch_1.bin"),
                 StandardCopyOption.REPLACE_EXISTING);
         try (NDManager manager = NDManager.newBaseManager()) {
-            Cifar10 first = LocalDatasets.cifar10(cifar10Dir, Usage.TRAIN)
+            BinaryImageDataset first = BinaryImageDataset.cifar10(cifar10Dir).optUsage(Usage.TRAIN)
                     .optManager(manager).setSampling(32, false).build();
-            Cifar10 second = LocalDatasets.cifar10(other, Usage.TRAIN)
+            BinaryImageDataset second = BinaryImageDataset.cifar10(other).optUsage(Usage.TRAIN)
                     .optManager(manager).setSampling(32, false).build();
             first.prepare();
             second.prepare();
@@ -101,7 +128,7 @@ public class LocalDatasetsTest {
         DatasetFiles.writeCifar10(partial);
         Files.delete(partial.resolve("data_batch_3.bin"));
         IllegalArgumentException e = Assert.expectThrows(IllegalArgumentException.class,
-                () -> LocalDatasets.cifar10(partial, Usage.TRAIN));
+                () -> BinaryImageDataset.cifar10(partial).optUsage(Usage.TRAIN).build());
         Assert.assertTrue(e.getMessage().contains("lacks data_batch_3.bin"), e.getMessage());
         Assert.assertTrue(e.getMessage().contains("data_batch_1.bin, data_batch_2.bin, "
                 + "data_batch_3.bin, data_batch_4.bin, data_batch_5.bin, test_batch.bin"),
@@ -113,7 +140,7 @@ public class LocalDatasetsTest {
     public void missingFolderIsNamed() {
         Path absent = root.resolve("no-such-folder");
         IllegalArgumentException e = Assert.expectThrows(IllegalArgumentException.class,
-                () -> LocalDatasets.cifar10(absent, Usage.TEST));
+                () -> BinaryImageDataset.cifar10(absent).optUsage(Usage.TEST).build());
         Assert.assertTrue(e.getMessage().contains(absent + " does not exist"), e.getMessage());
         Assert.assertTrue(e.getMessage().contains("test_batch.bin"), e.getMessage());
     }
@@ -122,7 +149,7 @@ public class LocalDatasetsTest {
     @Test
     public void validationSplitIsRejected() {
         IllegalArgumentException e = Assert.expectThrows(IllegalArgumentException.class,
-                () -> LocalDatasets.fashionMnist(fashionDir, Usage.VALIDATION));
+                () -> BinaryImageDataset.fashionMnist(fashionDir).optUsage(Usage.VALIDATION).build());
         Assert.assertTrue(e.getMessage().contains("no VALIDATION split"), e.getMessage());
     }
 
@@ -130,9 +157,9 @@ public class LocalDatasetsTest {
     @Test
     public void fashionMnistReadsGzippedIdxFiles() throws IOException, TranslateException {
         try (NDManager manager = NDManager.newBaseManager()) {
-            FashionMnist train = LocalDatasets.fashionMnist(fashionDir, Usage.TRAIN)
+            BinaryImageDataset train = BinaryImageDataset.fashionMnist(fashionDir).optUsage(Usage.TRAIN)
                     .optManager(manager).setSampling(32, false).build();
-            FashionMnist test = LocalDatasets.fashionMnist(fashionDir, Usage.TEST)
+            BinaryImageDataset test = BinaryImageDataset.fashionMnist(fashionDir).optUsage(Usage.TEST)
                     .optManager(manager).setSampling(32, false).build();
             train.prepare();
             test.prepare();
@@ -155,7 +182,7 @@ public class LocalDatasetsTest {
         Path plain = root.resolve("fashion-mnist-plain");
         DatasetFiles.writeFashionMnist(plain, false);
         try (NDManager manager = NDManager.newBaseManager()) {
-            FashionMnist test = LocalDatasets.fashionMnist(plain, Usage.TEST)
+            BinaryImageDataset test = BinaryImageDataset.fashionMnist(plain).optUsage(Usage.TEST)
                     .optManager(manager).setSampling(32, false).build();
             test.prepare();
             Assert.assertEquals(test.size(), DatasetFiles.FASHION_TEST);
@@ -171,7 +198,7 @@ public class LocalDatasetsTest {
         DatasetFiles.writeFashionMnist(partial, true);
         Files.delete(partial.resolve("t10k-labels-idx1-ubyte.gz"));
         IllegalArgumentException e = Assert.expectThrows(IllegalArgumentException.class,
-                () -> LocalDatasets.fashionMnist(partial, Usage.TEST));
+                () -> BinaryImageDataset.fashionMnist(partial).optUsage(Usage.TEST).build());
         Assert.assertTrue(e.getMessage().contains("lacks t10k-labels-idx1-ubyte.gz"),
                 e.getMessage());
         Assert.assertTrue(e.getMessage().contains("train-images-idx3-ubyte.gz, "
@@ -188,21 +215,31 @@ public class LocalDatasetsTest {
         Files.copy(swapped.resolve("t10k-labels-idx1-ubyte.gz"), images,
                 StandardCopyOption.REPLACE_EXISTING);
         IllegalArgumentException e = Assert.expectThrows(IllegalArgumentException.class,
-                () -> LocalDatasets.fashionMnist(swapped, Usage.TEST));
+                () -> BinaryImageDataset.fashionMnist(swapped).optUsage(Usage.TEST).build());
         Assert.assertTrue(e.getMessage().contains("is not an IDX image file"), e.getMessage());
     }
 
     /** Debian's real Fashion-MNIST test split: 10,000 images, labels 9, 2, 1, 1, 6 first. */
     @Test
     public void debianFashionMnistTestSplit() throws IOException, TranslateException {
-        Assert.assertTrue(Files.isDirectory(LocalDatasets.DEBIAN_FASHION_MNIST), LocalDatasets.DEBIAN_FASHION_MNIST
+        Assert.assertTrue(Files.isDirectory(BinaryImageDataset.DEBIAN_FASHION_MNIST), BinaryImageDataset.DEBIAN_FASHION_MNIST
                 + " is absent: install Debian's dataset-fashion-mnist package (.ci/run does)");
         try (NDManager manager = NDManager.newBaseManager()) {
-            FashionMnist test = LocalDatasets.fashionMnist(Usage.TEST)
+            BinaryImageDataset test = BinaryImageDataset.fashionMnist().optUsage(Usage.TEST)
                     .optManager(manager).setSampling(32, false).build();
             test.prepare();
             Assert.assertEquals(test.size(), 10_000);
             Assert.assertEquals(Samples.labels(test, manager, 5), new int[] {9, 2, 1, 1, 6});
+            Assert.assertEquals(test.getClassNames().get(9), "Ankle boot");
+        }
+    }
+
+    private static List<String> files(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.map(Path::toString).sorted().toList();
         }
     }
 }
