@@ -11,7 +11,9 @@ import java.util.List;
 
 /**
  * A run's {@code metrics.csv}, one row per epoch, and its {@code curves.png}, redrawn after each
- * row.
+ * row. Hand-written rather than on commons-csv: a row is nine unquoted numbers, and reading must
+ * tell a torn last line (a run killed mid-append) from damage elsewhere, which a CSV parser would
+ * not make shorter.
  */
 final class MetricsLog {
 

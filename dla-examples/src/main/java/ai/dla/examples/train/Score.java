@@ -2,19 +2,31 @@ package ai.dla.examples.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.training.evaluator.Accuracy;
+import ai.djl.training.evaluator.TopKAccuracy;
 
 /**
- * Running totals of cross-entropy loss and top-1 and top-5 hits over batches of logits, computed
- * with whole-batch tensor operations.
+ * Running totals of cross-entropy loss and top-1 and top-5 hits over batches of logits. The hits
+ * are DJL's own {@link Accuracy} and {@link TopKAccuracy} evaluators, the ones DJL's trainers
+ * report; the loss is summed per image here, because DJL's {@code Loss} evaluator averages batch
+ * means, which overweights a short last batch.
  */
 public final class Score {
 
+    private static final String KEY = "score";
+
+    private final Accuracy top1 = new Accuracy();
+    private final TopKAccuracy top5 = new TopKAccuracy(5);
     private double lossSum;
-    private long top1;
-    private long top5;
     private long images;
+
+    /** Creates empty totals. */
+    public Score() {
+        top1.addAccumulator(KEY);
+        top5.addAccumulator(KEY);
+    }
 
     /**
      * Adds one batch.
@@ -29,26 +41,25 @@ public final class Score {
             NDArray logProbabilities = logits.logSoftmax(1);
             logProbabilities.attach(scope);
             lossSum -= logProbabilities.gather(target, 1).sum().getFloat();
-            long k = Math.min(5, logits.getShape().get(1));
-            NDArray ranked = logits.argSort(1, false);
-            ranked.attach(scope);
-            NDArray hits = ranked.get(new NDIndex(":, 0:{}", k)).eq(target);
-            top1 += hits.get(new NDIndex(":, 0")).sum().getLong();
-            top5 += hits.sum().getLong();
+            NDList truth = new NDList(labels);
+            NDList predictions = new NDList(logits);
+            top1.updateAccumulator(KEY, truth, predictions);
+            top5.updateAccumulator(KEY, truth, predictions);
             images += logits.getShape().get(0);
         }
     }
 
     /**
-     * Adds the totals of a training step: a mean loss and top-1 hits over {@code n} images.
+     * Adds a training step: its mean loss, and the top-1 hits of its logits.
      *
      * @param meanLoss the mean loss of the step
-     * @param hits the top-1 hits of the step
-     * @param n the number of images
+     * @param logits the step's logits, (N, classes)
+     * @param labels the class indices, (N)
      */
-    void addTraining(double meanLoss, long hits, long n) {
+    void addTraining(double meanLoss, NDArray logits, NDArray labels) {
+        long n = logits.getShape().get(0);
         lossSum += meanLoss * n;
-        top1 += hits;
+        top1.updateAccumulator(KEY, new NDList(labels), new NDList(logits));
         images += n;
     }
 
@@ -67,16 +78,17 @@ public final class Score {
      * @return the fraction of images whose highest logit is the label, 0 to 1
      */
     public double top1() {
-        return (double) top1 / images;
+        return top1.getAccumulator(KEY);
     }
 
     /**
-     * Returns the top-5 accuracy (top-k with k the number of classes if fewer than 5).
+     * Returns the top-5 accuracy (top-k with k the number of classes if fewer than 5) of the
+     * batches added with {@link #add}.
      *
      * @return the fraction of images whose label is among the five highest logits, 0 to 1
      */
     public double top5() {
-        return (double) top5 / images;
+        return top5.getAccumulator(KEY);
     }
 
     /**

@@ -237,9 +237,7 @@ public final class TrainingRun {
                 NDArray loss = trainer.getLoss().evaluate(split.getLabels(), predictions);
                 float share = (float) split.getSize() / total;
                 collector.backward(splits.length == 1 ? loss : Scalars.scale(loss, share));
-                NDArray labels = split.getLabels().head().toType(DataType.INT64, false);
-                long hits = predictions.head().argMax(1).eq(labels).sum().getLong();
-                fit.addTraining(loss.getFloat(), hits, split.getSize());
+                fit.addTraining(loss.getFloat(), predictions.head(), split.getLabels().head());
             }
         }
         trainer.step();

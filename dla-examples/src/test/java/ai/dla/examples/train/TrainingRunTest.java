@@ -79,7 +79,8 @@ public class TrainingRunTest {
         assertEquals(csv.size(), recipe.epochs() + 1);
         BufferedImage curves = ImageIO.read(out.resolve(MetricsLog.PNG).toFile());
         assertNotNull(curves, "curves.png is a PNG");
-        assertEquals(curves.getWidth(), 1040);
+        assertEquals(curves.getWidth(), 3 * Curves.PANEL_WIDTH);
+        assertEquals(curves.getHeight(), Curves.HEIGHT);
 
         for (String dir : List.of(TrainingRun.BEST, TrainingRun.FINAL, Checkpoint.DIRECTORY)) {
             try (ZooModel<NDList, NDList> loaded = ModelDirectory.loadTensors(out.resolve(dir), Map.of())) {
