@@ -7,14 +7,17 @@ import ai.djl.Model;
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.ImageFactory;
+import ai.djl.modality.cv.translator.BaseImageTranslator;
+import ai.djl.modality.cv.translator.BaseImageTranslatorFactory;
+import ai.djl.modality.cv.translator.ImageClassificationTranslator;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.translate.ArgumentsUtil;
-import ai.djl.translate.Batchifier;
 import ai.djl.translate.NoBatchifyTranslator;
+import ai.djl.translate.PreProcessor;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
@@ -27,21 +30,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The translators of DLA models, applying the {@link Preprocessing} of the dataset the model was
- * trained on to {@code Image} and image file {@code Path} inputs:
+ * trained on to images. Images come as {@code Image}, or through DJL's own expansions as an image
+ * file {@code Path}, a {@code URL} or an {@code InputStream}:
  *
  * <ul>
- *   <li>{@code Image} or {@code Path} to {@code Classifications}: the class probabilities;
- *   <li>{@code Image} or {@code Path} to {@code float[]}: the pooled embedding before the head
- *       ({@link DlaResNet#forwardFeatures}), for image retrieval and linear probes;
- *   <li>{@code Image} or {@code Path} to {@code NDList}: the embedding as an array [C], or with the
- *       argument {@code output=feature_maps} each stage's map [C_s, H_s, W_s]; the caller closes it;
+ *   <li>an image to {@code Classifications}: the class probabilities, through DJL's {@link
+ *       ImageClassificationTranslator} with the dataset's pipeline and class names;
+ *   <li>an image to {@code float[]}: the pooled embedding before the head ({@link
+ *       DlaResNet#forwardFeatures}), for image retrieval and linear probes;
+ *   <li>an image to {@code NDList}: the embedding as an array [C], or with the argument {@code
+ *       output=feature_maps} each stage's map [C_s, H_s, W_s]; the caller closes it;
+ *   <li>{@code Input} to {@code Output}: DJL Serving's image bytes to the classifications as JSON;
  *   <li>{@code NDList} to {@code NDList}: normalised NCHW batches to logits, or to embeddings or
  *       feature maps with the argument {@value #OUTPUT}.
  * </ul>
@@ -50,7 +58,8 @@ import java.util.Set;
  *
  * <p>The {@code NDList} translator checks each batch before the network runs: NCHW with the
  * network's input channels and at least one image, finite values; other numeric types (float64,
- * integers) are converted to float32.
+ * integers) are converted to float32. An image file that cannot be read is named, with the formats
+ * that can.
  *
  * <p>Class names come from {@code synset.txt} in the model directory when there is one (a
  * fine-tuned model), otherwise from the dataset's class list; a model whose classes differ from
@@ -66,14 +75,7 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
 
     private static final String LOGITS = "logits";
 
-    private static final Set<Pair<Type, Type>> SUPPORTED = Set.of(
-            new Pair<>(Image.class, Classifications.class),
-            new Pair<>(Path.class, Classifications.class),
-            new Pair<>(Image.class, float[].class),
-            new Pair<>(Path.class, float[].class),
-            new Pair<>(Image.class, NDList.class),
-            new Pair<>(Path.class, NDList.class),
-            new Pair<>(NDList.class, NDList.class));
+    private static final Set<Pair<Type, Type>> SUPPORTED = supportedTypes();
 
     @Override
     public Set<Pair<Type, Type>> getSupportedTypes() {
@@ -97,19 +99,27 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
         }
         ModelName modelName = ModelName.parse(name);
         Preprocessing preprocessing = new Preprocessing(modelName.dataset());
-        ImageTranslator<?> images;
-        if (output == Classifications.class) {
-            try {
-                images = new ImageClassifier(preprocessing, classNames(model, modelName, net.getConfig().classes()));
-            } catch (IOException e) {
-                throw new TranslateException("Cannot read the class names of " + name + ": " + e.getMessage(), e);
-            }
-        } else if (output == float[].class) {
-            images = new ImageEmbedder(preprocessing);
-        } else {
-            images = new ImageFeatures(preprocessing);
+        if (output == float[].class) {
+            return new ImageInputs<>(float[].class, new ImageFeatures<>(preprocessing,
+                    list -> list.singletonOrThrow().toFloatArray())).newInstance(input, output, model, arguments);
         }
-        return (Translator<I, O>) (input == Image.class ? images : new ImageFileTranslator<>(images));
+        if (output == NDList.class) {
+            return new ImageInputs<>(NDList.class, new ImageFeatures<>(preprocessing, DlaTranslatorFactory::detached))
+                    .newInstance(input, output, model, arguments);
+        }
+        List<String> classes;
+        try {
+            classes = classNames(model, modelName, net.getConfig().classes());
+        } catch (IOException e) {
+            throw new TranslateException("Cannot read the class names of " + name + ": " + e.getMessage(), e);
+        }
+        ImageClassificationTranslator classifier = ImageClassificationTranslator.builder()
+                .setPipeline(preprocessing.pipeline(true))
+                .optFlag(preprocessing.flag())
+                .optSynset(classes)
+                .optApplySoftmax(true)
+                .build();
+        return new ImageInputs<>(Classifications.class, classifier).newInstance(input, output, model, arguments);
     }
 
     private static DlaResNet network(Block block) throws TranslateException {
@@ -153,8 +163,9 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
      */
     static void checkTypes(Class<?> input, Class<?> output) {
         if (!SUPPORTED.contains(new Pair<Type, Type>(input, output))) {
-            throw new IllegalArgumentException("DLA models translate Image or Path to Classifications, float[] or"
-                    + " NDList, or NDList to NDList; not " + input.getSimpleName() + " to " + output.getSimpleName());
+            throw new IllegalArgumentException("DLA models translate Image, Path, URL or InputStream to Classifications,"
+                    + " float[] or NDList, NDList to NDList, or Input to Output (DJL Serving); not "
+                    + input.getSimpleName() + " to " + output.getSimpleName());
         }
     }
 
@@ -222,87 +233,98 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
         }
     }
 
-    /** An image to the network's input, with the dataset's preprocessing; the output is the subclass's. */
-    private abstract static class ImageTranslator<O> implements Translator<Image, O> {
-
-        private final Preprocessing preprocessing;
-
-        ImageTranslator(Preprocessing preprocessing) {
-            this.preprocessing = preprocessing;
+    /** The arrays the block returns, copied out of the prediction's manager for the caller to close. */
+    private static NDList detached(NDList list) {
+        NDList out = new NDList(list.size());
+        for (NDArray a : list) {
+            out.add(a.duplicate());
         }
-
-        @Override
-        public NDList processInput(TranslatorContext ctx, Image image) {
-            int size = preprocessing.dataset().getImageSize();
-            boolean resize = image.getWidth() != size || image.getHeight() != size;
-            NDList pixels = new NDList(image.toNDArray(ctx.getNDManager(), preprocessing.flag()));
-            return preprocessing.pipeline(resize).transform(pixels);
-        }
-
-        @Override
-        public Batchifier getBatchifier() {
-            return Batchifier.STACK;
-        }
+        out.detach();
+        return out;
     }
 
-    /** Image to class probabilities. */
-    private static final class ImageClassifier extends ImageTranslator<Classifications> {
-
-        private final List<String> classes;
-
-        ImageClassifier(Preprocessing preprocessing, List<String> classes) {
-            super(preprocessing);
-            this.classes = classes;
+    private static Set<Pair<Type, Type>> supportedTypes() {
+        Set<Pair<Type, Type>> types = new HashSet<>();
+        for (Class<?> output : List.of(Classifications.class, float[].class, NDList.class)) {
+            types.addAll(new ImageInputs<>(output, null).getSupportedTypes());
         }
-
-        @Override
-        public Classifications processOutput(TranslatorContext ctx, NDList list) {
-            return new Classifications(classes, list.singletonOrThrow().softmax(-1));
-        }
+        types.add(new Pair<>(NDList.class, NDList.class));
+        return Set.copyOf(types);
     }
 
-    /** Image to its embedding. */
-    private static final class ImageEmbedder extends ImageTranslator<float[]> {
+    /**
+     * An image with the dataset's preprocessing to what the block returns (embedding or feature
+     * maps), given to the caller by a function. Hand-written: DJL's {@code ImageFeatureExtractor}
+     * returns the bytes of the first array only.
+     */
+    private static final class ImageFeatures<O> extends BaseImageTranslator<O> {
 
-        ImageEmbedder(Preprocessing preprocessing) {
-            super(preprocessing);
+        private final Function<NDList, O> output;
+
+        ImageFeatures(Preprocessing preprocessing, Function<NDList, O> output) {
+            super(new Settings().setPipeline(preprocessing.pipeline(true)).optFlag(preprocessing.flag()));
+            this.output = output;
         }
 
         @Override
-        public float[] processOutput(TranslatorContext ctx, NDList list) {
-            return list.singletonOrThrow().toFloatArray();
-        }
-    }
-
-    /** Image to the arrays the block returns (embedding or feature maps), detached for the caller to close. */
-    private static final class ImageFeatures extends ImageTranslator<NDList> {
-
-        ImageFeatures(Preprocessing preprocessing) {
-            super(preprocessing);
+        public O processOutput(TranslatorContext ctx, NDList list) {
+            return output.apply(list);
         }
 
-        @Override
-        public NDList processOutput(TranslatorContext ctx, NDList list) {
-            NDList out = new NDList(list.size());
-            for (NDArray a : list) {
-                out.add(a.duplicate());
+        /** The pipeline and colour flag, through DJL's image translator builder. */
+        private static final class Settings extends BaseImageTranslator.BaseBuilder<Settings> {
+
+            @Override
+            protected Settings self() {
+                return this;
             }
-            out.detach();
-            return out;
         }
     }
 
-    /** An image file to whatever the image translator gives. */
-    private static final class ImageFileTranslator<O> implements Translator<Path, O> {
+    /**
+     * DJL's expansions of an image translator: {@code Path}, {@code URL} and {@code InputStream}
+     * inputs, and {@code Input} to {@code Output} for DJL Serving. Image files are read by {@link
+     * ImageFileReader}, which names a file that is not an image.
+     */
+    private static final class ImageInputs<O> extends BaseImageTranslatorFactory<O> {
 
-        private final ImageTranslator<O> images;
+        private final Class<O> output;
+        private final Translator<Image, O> base;
 
-        ImageFileTranslator(ImageTranslator<O> images) {
+        ImageInputs(Class<O> output, Translator<Image, O> base) {
+            this.output = output;
+            this.base = base;
+        }
+
+        @Override
+        protected Translator<Image, O> buildBaseTranslator(Model model, Map<String, ?> arguments) {
+            return base;
+        }
+
+        @Override
+        public Class<O> getBaseOutputType() {
+            return output;
+        }
+
+        @Override
+        protected Map<Type, Function<PreProcessor<Image>, PreProcessor<?>>> getPreprocessorExpansions() {
+            Map<Type, Function<PreProcessor<Image>, PreProcessor<?>>> expansions = super.getPreprocessorExpansions();
+            expansions.put(Path.class, ImageFileReader::new);
+            return expansions;
+        }
+    }
+
+    /** An image file to the image translator's input, naming a file that cannot be read. */
+    private static final class ImageFileReader implements PreProcessor<Path> {
+
+        private final PreProcessor<Image> images;
+
+        ImageFileReader(PreProcessor<Image> images) {
             this.images = images;
         }
 
         @Override
-        public NDList processInput(TranslatorContext ctx, Path file) throws IOException {
+        public NDList processInput(TranslatorContext ctx, Path file) throws Exception {
             if (Files.isDirectory(file)) {
                 throw new IOException(file.toAbsolutePath() + " is a directory, not an image file");
             }
@@ -315,16 +337,6 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
                         + "): give a PNG, JPEG, BMP or GIF file", e);
             }
             return images.processInput(ctx, image);
-        }
-
-        @Override
-        public O processOutput(TranslatorContext ctx, NDList list) throws Exception {
-            return images.processOutput(ctx, list);
-        }
-
-        @Override
-        public Batchifier getBatchifier() {
-            return Batchifier.STACK;
         }
     }
 }
