@@ -15,6 +15,9 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -22,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
-import java.util.Set;
 
 /**
  * {@code dla bench}: images per second and milliseconds per step of a network's inference and
@@ -34,103 +36,160 @@ import java.util.Set;
  * a serving process ({@link ServingSoak}): 20,000 single-image predictions, or 1,000 {@code ZooModel}
  * load and close cycles ({@code --steps} changes the count, {@code --memory-every} the interval).
  */
-public final class BenchCommand implements Command {
+@Command(name = "bench", description = "time inference, training and single-image latency (img/s, ms/step, p99, peak"
+        + " memory), optionally against ResNet")
+final class BenchCommand extends DlaCommand {
 
     private static final int IMAGENET_BATCH = 16;
     private static final int SMALL_IMAGE_BATCH = 128;
     private static final int SMALL_IMAGE = 64;
     private static final int LATENCY_STEPS = 300;
-    private static final String LATENCY = "latency";
-    private static final String SERVE = "serve";
-    private static final String RELOAD = "reload";
     private static final int SERVE_PREDICTIONS = 20_000;
     private static final int RELOAD_CYCLES = 1000;
     private static final int RELOAD_EVERY = 50;
 
-    @Override
-    public String name() {
-        return "bench";
+    /** What is measured. */
+    enum Mode {
+        /** Training steps. */
+        TRAIN,
+        /** Inference on batches. */
+        INFER,
+        /** Inference on single images. */
+        LATENCY,
+        /** Inference, then training. */
+        BOTH,
+        /** The resident memory of many single-image predictions. */
+        SERVE,
+        /** The resident memory of loading and closing the model many times. */
+        RELOAD;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /**
+         * Returns the mode of an id.
+         *
+         * @param id such as {@code latency}
+         * @return the mode
+         * @throws IllegalArgumentException naming the modes if there is none of that id
+         */
+        static Mode fromId(String id) {
+            for (Mode m : values()) {
+                if (m.toString().equals(id)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("expected train, infer, latency, both, serve or reload, got '" + id + "'");
+        }
     }
 
-    @Override
-    public String usage() {
-        return "--model NAME [--dataset D] [--mode train|infer|latency|both|serve|reload] [--batch B] [--steps N] [--warmup W]"
-                + " [--threads T] [--compare resnet] [--context per-sample|sample-zero] [--gpus 0|1]"
-                + " [--memory-every K] [--profile FILE.json]";
-    }
+    @Option(names = "--model", paramLabel = "NAME", required = true, completionCandidates = ModelNames.class,
+            description = "the model, such as dla_l-20-cifar10, or dla_l-20 with --dataset")
+    private String model;
+
+    @Option(names = "--dataset", paramLabel = "D", completionCandidates = Candidates.DatasetIds.class,
+            description = "the dataset, when --model names none: ${COMPLETION-CANDIDATES}")
+    private String dataset;
+
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "both",
+            description = "what to time: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    private Mode mode;
+
+    @Option(names = "--batch", paramLabel = "B", description = "images per step (default: 128, or 16 for ImageNet)")
+    private Integer batch;
+
+    @Option(names = "--steps", paramLabel = "N",
+            description = "timed steps (default: 20; 300 for latency; 20,000 predictions for serve, 1,000 loads for reload)")
+    private Integer steps;
+
+    @Option(names = "--warmup", paramLabel = "W", defaultValue = "3", description = "untimed steps first (default: ${DEFAULT-VALUE})")
+    private int warmup;
+
+    @Option(names = "--threads", paramLabel = "T", description = "PyTorch's threads (default: PyTorch's choice)")
+    private Integer threads;
+
+    @Option(names = "--compare", paramLabel = "resnet", description = "time the plain ResNet of the same depth too")
+    private String compare;
+
+    @Option(names = "--context", paramLabel = "CONTEXT", completionCandidates = Candidates.ContextIds.class,
+            description = "the DLA context of a batch: ${COMPLETION-CANDIDATES} (default: per-sample)")
+    private ContextMode context;
+
+    @Option(names = "--gpus", paramLabel = "G", description = "0 for the CPU (default), 1 for the first CUDA device")
+    private Integer gpus;
+
+    @Option(names = "--memory-every", paramLabel = "K",
+            description = "print the resident memory every K training steps (serve and reload: every K predictions or loads)")
+    private Integer memoryEvery;
+
+    @Option(names = "--profile", paramLabel = "FILE.json", description = "write PyTorch's profile of the timed steps")
+    private Path profile;
 
     @Override
-    public String description() {
-        return "time inference, training and single-image latency (img/s, ms/step, p99, peak memory), optionally"
-                + " against ResNet";
-    }
-
-    @Override
-    public void run(String[] argv, PrintStream out) throws Exception {
-        Args args = Args.parse(name(), argv, Set.of("model", "dataset", "mode", "batch", "steps", "warmup",
-                "threads", "compare", "context", "gpus", "memory-every", "profile"), Set.of());
-        ModelName model = TrainCommand.modelName(args);
-        String requested = args.get("mode", "both");
-        if (SERVE.equals(requested) || RELOAD.equals(requested)) {
-            soak(args, model, requested, out);
+    void run(PrintStream out) throws Exception {
+        ModelName name = TrainCommand.modelName(name(), model, dataset);
+        if (mode == Mode.SERVE || mode == Mode.RELOAD) {
+            soak(name, out);
             return;
         }
-        List<String> modes = modes(requested);
-        if (modes.contains(LATENCY) && args.has("batch")) {
+        List<Mode> modes = mode == Mode.BOTH ? List.of(Mode.INFER, Mode.TRAIN) : List.of(mode);
+        boolean latency = mode == Mode.LATENCY;
+        if (latency && batch != null) {
             throw new UsageException("dla bench: --mode latency times single images; drop --batch");
         }
-        int batch = args.positive("batch",
-                model.dataset().getImageSize() > SMALL_IMAGE ? IMAGENET_BATCH : SMALL_IMAGE_BATCH);
-        int steps = args.positive("steps", modes.contains(LATENCY) ? LATENCY_STEPS : 20);
-        int warmup = args.integer("warmup", 3);
-        int memoryEvery = args.integer("memory-every", 0);
-        if (warmup < 0 || memoryEvery < 0) {
+        int batchSize = batch == null
+                ? name.dataset().getImageSize() > SMALL_IMAGE ? IMAGENET_BATCH : SMALL_IMAGE_BATCH
+                : positive("--batch", batch);
+        int timed = steps == null ? latency ? LATENCY_STEPS : 20 : positive("--steps", steps);
+        int every = memoryEvery == null ? 0 : memoryEvery;
+        if (warmup < 0 || every < 0) {
             throw new UsageException("dla bench: --warmup and --memory-every take a number of steps, 0 or more");
         }
-        if (memoryEvery > 0 && !modes.contains("train")) {
+        if (every > 0 && !modes.contains(Mode.TRAIN)) {
             throw new UsageException("dla bench: --memory-every reports training steps; give --mode train or both");
         }
-        List<ModelName> models = new ArrayList<>(List.of(model));
-        if (args.has("compare")) {
-            models.add(plain(model, args.get("compare", null)));
+        List<ModelName> models = new ArrayList<>(List.of(name));
+        if (compare != null) {
+            models.add(plain(name, compare));
         }
-        ContextMode context = ContextMode.fromId(args.get("context", ContextMode.PER_SAMPLE.getId()));
-        int gpus = args.integer("gpus", 0);
-        if (gpus < 0 || gpus > 1) {
+        ContextMode contextMode = context == null ? ContextMode.PER_SAMPLE : context;
+        int devices = gpus == null ? 0 : gpus;
+        if (devices < 0 || devices > 1) {
             throw new UsageException("dla bench: --gpus takes 0 (the CPU) or 1; it times one device");
         }
-        Path profile = args.has("profile") ? args.path("profile") : null;
         if (profile != null) {
             OutputPaths.file(name(), "profile", profile);
         }
         if (profile != null && (modes.size() > 1 || models.size() > 1)) {
             throw new UsageException("dla bench: --profile records one measurement: give one --mode and no --compare");
         }
-        Device device = Devices.of(gpus)[0];
+        Device device = Devices.of(devices)[0];
         boolean keepFreed = NativeMemory.keepFreedMemory();
         Engine.getInstance(); // loads libtorch, which JniUtils calls below
-        if (args.has("threads")) {
-            JniUtils.setNumThreads(args.positive("threads", 1));
+        if (threads != null) {
+            JniUtils.setNumThreads(positive("--threads", threads));
         }
         out.printf(Locale.ROOT, "dla bench: batch %d of %dx%dx%d, %s, %d PyTorch thread(s), %d warm-up + %d timed steps"
-                        + ", context %s, %s%n", modes.equals(List.of(LATENCY)) ? 1 : batch, model.dataset().getChannels(), model.dataset().getImageSize(),
-                model.dataset().getImageSize(), device, JniUtils.getNumThreads(), warmup, steps, context.getId(),
-                keepFreed ? "freed native memory kept for reuse" : "default native allocator");
+                        + ", context %s, %s%n", latency ? 1 : batchSize, name.dataset().getChannels(),
+                name.dataset().getImageSize(), name.dataset().getImageSize(), device, JniUtils.getNumThreads(), warmup,
+                timed, contextMode.getId(), keepFreed ? "freed native memory kept for reuse" : "default native allocator");
         out.println("DLA-L inference on the CPU: " + NativeKernel.describe());
         out.printf(Locale.ROOT, "%-7s %-24s %10s %10s %10s %10s %10s %11s%n", "mode", "model", "img/s", "median ms",
                 "min ms", "max ms", "p99 ms", "kernel/step");
-        for (String mode : modes) {
+        for (Mode m : modes) {
             List<Benchmark> benchmarks = new ArrayList<>();
             try {
-                for (ModelName m : models) {
-                    benchmarks.add(new Benchmark(m, context, device, LATENCY.equals(mode) ? 1 : batch));
+                for (ModelName n : models) {
+                    benchmarks.add(new Benchmark(n, contextMode, device, m == Mode.LATENCY ? 1 : batchSize));
                 }
                 if (profile != null) {
                     JniUtils.startProfile(false, true, false);
                 }
-                boolean training = "train".equals(mode);
-                List<StepTimes> results = Benchmark.interleaved(benchmarks, training, warmup, steps, done -> {
-                    if (training && memoryEvery > 0 && done % memoryEvery == 0) {
+                boolean training = m == Mode.TRAIN;
+                List<StepTimes> results = Benchmark.interleaved(benchmarks, training, warmup, timed, done -> {
+                    if (training && every > 0 && done % every == 0) {
                         out.printf(Locale.ROOT, "  step %d: resident memory %s (Java heap committed %s)%n",
                                 done, ResidentMemory.format(ResidentMemory.current()),
                                 ResidentMemory.format(OptionalLong.of(ManagementFactory.getMemoryMXBean()
@@ -142,12 +201,12 @@ public final class BenchCommand implements Command {
                 }
                 for (int i = 0; i < results.size(); i++) {
                     StepTimes times = results.get(i);
-                    out.printf(Locale.ROOT, "%-7s %-24s %10.1f %10.2f %10.2f %10.2f %10.2f %11.1f%n", mode,
+                    out.printf(Locale.ROOT, "%-7s %-24s %10.1f %10.2f %10.2f %10.2f %10.2f %11.1f%n", m,
                             models.get(i), times.imagesPerSecond(), times.medianMillis(), times.minMillis(),
                             times.maxMillis(), times.percentileMillis(99), times.kernelCallsPerStep());
                 }
                 if (results.size() == 2) {
-                    out.printf(Locale.ROOT, "%-7s time ratio %s / %s: %.2f%n", mode, models.get(0), models.get(1),
+                    out.printf(Locale.ROOT, "%-7s time ratio %s / %s: %.2f%n", m, models.get(0), models.get(1),
                             results.get(0).medianMillis() / results.get(1).medianMillis());
                 }
             } finally {
@@ -162,34 +221,21 @@ public final class BenchCommand implements Command {
         }
     }
 
-    private static void soak(Args args, ModelName model, String mode, PrintStream out) throws Exception {
-        for (String flag : List.of("batch", "warmup", "threads", "compare", "context", "gpus", "profile")) {
-            if (args.has(flag)) {
-                throw new UsageException("dla bench: --mode " + mode + " measures serving memory; drop --" + flag);
+    private void soak(ModelName name, PrintStream out) throws Exception {
+        for (String flag : List.of("--batch", "--warmup", "--threads", "--compare", "--context", "--gpus", "--profile")) {
+            if (given(flag)) {
+                throw new UsageException("dla bench: --mode " + mode + " measures serving memory; drop " + flag);
             }
         }
-        boolean serve = SERVE.equals(mode);
-        int count = args.positive("steps", serve ? SERVE_PREDICTIONS : RELOAD_CYCLES);
-        int every = args.positive("memory-every", serve ? ServingSoak.SETTLED_PREDICTIONS : RELOAD_EVERY);
-        ServingSoak soak = new ServingSoak(model, out);
+        boolean serve = mode == Mode.SERVE;
+        int count = steps == null ? serve ? SERVE_PREDICTIONS : RELOAD_CYCLES : positive("--steps", steps);
+        int every = memoryEvery == null ? serve ? ServingSoak.SETTLED_PREDICTIONS : RELOAD_EVERY
+                : positive("--memory-every", memoryEvery);
+        ServingSoak soak = new ServingSoak(name, out);
         if (serve) {
             soak.predictions(count, every);
         } else {
             soak.reloads(count, every);
-        }
-    }
-
-    private static List<String> modes(String mode) throws UsageException {
-        switch (mode) {
-            case "both":
-                return List.of("infer", "train");
-            case "infer":
-            case "train":
-            case LATENCY:
-                return List.of(mode);
-            default:
-                throw new UsageException("dla bench: --mode takes train, infer, latency, both, serve or reload, got '"
-                        + mode + "'");
         }
     }
 

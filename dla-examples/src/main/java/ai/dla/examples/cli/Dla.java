@@ -1,32 +1,76 @@
 package ai.dla.examples.cli;
 
+import ai.dla.examples.train.Schedule;
+import ai.dla.stage.ContextMode;
+import ai.dla.zoo.DatasetProfile;
+
 import ai.djl.translate.TranslateException;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.UnmatchedArgumentException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
 import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * The {@code dla} command line: {@code java -jar dla.jar COMMAND [FLAGS]}.
+ * The {@code dla} command line, on picocli: {@code java -jar dla.jar COMMAND [FLAGS]}. Every
+ * command takes {@code --help} and {@code --version}; a mistyped command or flag gets picocli's
+ * "did you mean". Exit status: 0 success, 1 failure, 2 a command line that cannot be run.
  *
  * <p>DJL runs offline unless the system property {@code offline} is set to {@code false}: the
  * PyTorch natives come from the jar, and nothing is downloaded.
  */
-public final class Dla {
+@Command(name = "dla", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true, versionProvider = Dla.Version.class,
+        synopsisHeading = "usage: ", synopsisSubcommandLabel = "COMMAND", sortOptions = false,
+        description = "Dynamic Layer Attention networks on DJL: classify, evaluate, train, import and time them.",
+        commandListHeading = "%nCommands:%n",
+        subcommands = {SummaryCommand.class, ModelsCommand.class, PredictCommand.class, EvalCommand.class,
+            TrainCommand.class, ImportCommand.class, PublishCommand.class, InferCommand.class, BenchCommand.class,
+            HelpCommand.class})
+public final class Dla implements Callable<Integer> {
 
-    private static final List<Command> COMMANDS =
-            List.of(new SummaryCommand(), new ModelsCommand(), new PredictCommand(), new EvalCommand(),
-                    new TrainCommand(), new ImportCommand(), new PublishCommand(), new InferCommand(),
-                    new BenchCommand());
+    /** The exit status of a command line that cannot be run. */
+    static final int USAGE = 2;
 
-    private Dla() {}
+    private static final String VERSION_FILE = "version.properties";
+
+    private final PrintStream out;
+
+    @Spec
+    private CommandSpec spec;
+
+    /** Creates the command line printing to standard output, as picocli's tools (completion) need it. */
+    public Dla() {
+        this(System.out);
+    }
+
+    private Dla(PrintStream out) {
+        this.out = out;
+    }
 
     /**
      * Runs a command and exits: 0 on success, 1 on failure, 2 on a bad command line.
@@ -47,37 +91,56 @@ public final class Dla {
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         configureDjl();
-        if (args.length == 0 || "--help".equals(args[0]) || "help".equals(args[0])) {
-            printHelp(args.length == 0 ? err : out);
-            return args.length == 0 ? 2 : 0;
-        }
-        Command command = COMMANDS.stream().filter(c -> c.name().equals(args[0])).findFirst().orElse(null);
-        if (command == null) {
-            err.println("dla: unknown command '" + args[0] + "'; commands: "
-                    + COMMANDS.stream().map(Command::name).collect(Collectors.joining(", ")));
-            err.println("usage: dla COMMAND [FLAGS]   (dla --help for what each does)");
-            return 2;
-        }
-        String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        if (rest.length > 0 && "--help".equals(rest[0])) {
-            out.println("usage: dla " + command.name() + " " + command.usage());
-            out.println(command.description());
-            return 0;
-        }
         try {
-            command.run(rest, out);
-            return 0;
-        } catch (UsageException e) {
-            err.println(e.getMessage());
-            err.println("usage: dla " + command.name() + " " + command.usage());
-            return 2;
-        } catch (Exception e) {
-            err.println("dla " + command.name() + ": " + describe(e));
-            if (System.getenv("DLA_DEBUG") != null) {
-                e.printStackTrace(err);
-            }
+            return commandLine(out, err).execute(args);
+        } catch (LinkageError e) {
+            err.println("dla: the PyTorch engine cannot start (" + describe(e) + "); dla.jar carries its natives:"
+                    + " run the jar built by mvn package, or put DJL's pytorch-native-cpu jar on the class path");
             return 1;
         }
+    }
+
+    /**
+     * Returns the command line with its converters and error handling, printing to the given
+     * streams.
+     *
+     * @param out where results and help go
+     * @param err where errors go
+     * @return the command line
+     */
+    static CommandLine commandLine(PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(new Dla(out));
+        cl.getCommandSpec().usageMessage().footer("%nRun 'dla COMMAND --help' for a command's flags."
+                + " DLA_DEBUG=1 prints the stack trace of a failure.");
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.registerConverter(Integer.class, number(Integer::valueOf, "a whole number"));
+        cl.registerConverter(int.class, number(Integer::valueOf, "a whole number"));
+        cl.registerConverter(Float.class, number(Float::valueOf, "a number"));
+        cl.registerConverter(float.class, number(Float::valueOf, "a number"));
+        cl.registerConverter(ContextMode.class, id(ContextMode::fromId));
+        cl.registerConverter(DatasetProfile.class, id(DatasetProfile::fromId));
+        cl.registerConverter(Schedule.class, id(Schedule::fromId));
+        cl.registerConverter(BenchCommand.Mode.class, id(BenchCommand.Mode::fromId));
+        cl.setParameterExceptionHandler(Dla::badCommandLine);
+        cl.setExecutionExceptionHandler(Dla::failed);
+        return cl;
+    }
+
+    /** {@code dla} alone: the list of commands, on standard error, as a usage error. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return USAGE;
+    }
+
+    /**
+     * Returns where a command prints its results.
+     *
+     * @return the stream
+     */
+    PrintStream out() {
+        return out;
     }
 
     /**
@@ -121,6 +184,74 @@ public final class Dla {
         return "the file system refused";
     }
 
+    /**
+     * A command line picocli could not take: the message, picocli's "did you mean" and the short
+     * usage. A mistyped flag is named before any required flag it leaves missing, and a mistyped
+     * command gets the list of commands.
+     */
+    private static int badCommandLine(ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        PrintWriter err = cl.getErr();
+        ParameterException shown = e;
+        List<String> unmatched = cl.getParseResult() == null ? List.of() : cl.getParseResult().unmatched();
+        if (!(e instanceof UnmatchedArgumentException) && !unmatched.isEmpty()) {
+            shown = new UnmatchedArgumentException(cl, unmatched);
+        }
+        if (shown instanceof UnmatchedArgumentException && cl.getCommandSpec().parent() == null) {
+            err.println("dla: unknown command '" + args[0] + "'; commands: "
+                    + String.join(", ", cl.getSubcommands().keySet()));
+        } else {
+            err.println(cl.getCommandSpec().qualifiedName() + ": " + shown.getMessage());
+        }
+        if (shown instanceof UnmatchedArgumentException u && u.getSuggestions().isEmpty() && cl.getCommandSpec().parent() != null) {
+            err.println("valid flags: " + cl.getCommandSpec().options().stream().map(OptionSpec::longestName)
+                    .collect(Collectors.joining(", ")));
+        }
+        UnmatchedArgumentException.printSuggestions(shown, err);
+        printUsage(cl);
+        return USAGE;
+    }
+
+    /** A command that failed: a {@link UsageException} is a bad command line, anything else a failure. */
+    private static int failed(Exception e, CommandLine cl, ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        if (e instanceof UsageException) {
+            err.println(e.getMessage());
+            printUsage(cl);
+            return USAGE;
+        }
+        err.println(cl.getCommandSpec().qualifiedName() + ": " + describe(e));
+        if (System.getenv("DLA_DEBUG") != null) {
+            e.printStackTrace(err);
+        }
+        return 1;
+    }
+
+    private static void printUsage(CommandLine cl) {
+        String name = cl.getCommandSpec().qualifiedName();
+        cl.getErr().println("usage: " + cl.getHelp().abbreviatedSynopsis().strip() + "   (" + name + " --help for the flags)");
+    }
+
+    private static <T> ITypeConverter<T> number(Function<String, T> parse, String what) {
+        return value -> {
+            try {
+                return parse.apply(value.strip());
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException("'" + value + "' is not " + what);
+            }
+        };
+    }
+
+    private static <T> ITypeConverter<T> id(Function<String, T> fromId) {
+        return value -> {
+            try {
+                return fromId.apply(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        };
+    }
+
     private static void configureDjl() {
         setDefault("offline", "true");
         setDefault("ai.djl.offline", System.getProperty("offline"));
@@ -136,10 +267,20 @@ public final class Dla {
         }
     }
 
-    private static void printHelp(PrintStream s) {
-        s.println("usage: dla COMMAND [FLAGS]   (dla COMMAND --help for its flags)");
-        for (Command c : COMMANDS) {
-            s.printf("  %-8s %s%n", c.name(), c.description());
+    /** The versions of this build, written into {@value #VERSION_FILE} by Maven. */
+    static final class Version implements IVersionProvider {
+
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream is = Dla.class.getResourceAsStream(VERSION_FILE)) {
+                if (is == null) {
+                    return new String[] {"dla (version unknown: " + VERSION_FILE + " is missing from the class path)"};
+                }
+                p.load(is);
+            }
+            return new String[] {"dla " + p.getProperty("version") + " (DJL " + p.getProperty("djl") + ", PyTorch "
+                    + p.getProperty("pytorch") + ", Java " + Runtime.version() + ")"};
         }
     }
 }

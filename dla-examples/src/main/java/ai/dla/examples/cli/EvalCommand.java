@@ -15,44 +15,45 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset.Usage;
 import ai.djl.training.dataset.RandomAccessDataset;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Set;
 
 /** {@code dla eval}: top-1 and top-5 of a model on a dataset's test split. */
-public final class EvalCommand implements Command {
+@Command(name = "eval", description = "print a model's top-1 and top-5 accuracy on a dataset's test split")
+final class EvalCommand extends DlaCommand {
+
+    @Mixin
+    private ModelChoice models;
+
+    @Option(names = "--dataset", paramLabel = "D", completionCandidates = Candidates.DatasetIds.class,
+            description = "the dataset (default: the model's): ${COMPLETION-CANDIDATES}")
+    private DatasetProfile dataset;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "the folder of the dataset's files (default: Debian's Fashion-MNIST, or DJL's CIFAR-10 download)")
+    private Path dataDir;
+
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "256", description = "images per batch (default: ${DEFAULT-VALUE})")
+    private int batchSize;
+
+    @Option(names = "--max-batches", paramLabel = "M", description = "evaluate only the first M batches")
+    private Integer maxBatches;
 
     @Override
-    public String name() {
-        return "eval";
-    }
-
-    @Override
-    public String usage() {
-        return "--model NAME | --model-dir DIR [--dataset D] [--data-dir D] [--batch-size B] [--max-batches M]";
-    }
-
-    @Override
-    public String description() {
-        return "print a model's top-1 and top-5 accuracy on a dataset's test split";
-    }
-
-    @Override
-    public void run(String[] argv, PrintStream out) throws Exception {
-        Args args = Args.parse(name(), argv,
-                Set.of("model", "model-dir", "dataset", "data-dir", "batch-size", "max-batches"), Set.of());
-        int batchSize = args.positive("batch-size", 256);
-        long maxBatches = args.has("max-batches") ? args.positive("max-batches", 1) : -1;
-        Path dataDir = args.has("data-dir") ? Path.of(args.get("data-dir", null)) : null;
+    void run(PrintStream out) throws Exception {
+        positive("--batch-size", batchSize);
+        long limit = maxBatches == null ? -1 : positive("--max-batches", maxBatches);
         long begin = System.nanoTime();
-        try (ZooModel<NDList, NDList> model = Models.load(args, name(), NDList.class, NDList.class);
+        try (ZooModel<NDList, NDList> model = models.load(name(), NDList.class, NDList.class);
                 NDManager manager = NDManager.newBaseManager()) {
             DlaResNet net = (DlaResNet) model.getBlock();
             ModelName modelName = ModelName.parse(model.getProperty(DlaBlockFactory.MODEL));
-            DatasetProfile dataset = args.has("dataset")
-                    ? DatasetProfile.fromId(args.get("dataset", null))
-                    : modelName.dataset();
+            DatasetProfile dataset = this.dataset == null ? modelName.dataset() : this.dataset;
             if (dataset.getChannels() != net.getConfig().inputChannels() || dataset.getClasses() != net.getConfig().classes()) {
                 throw new UsageException(String.format(Locale.ROOT,
                         "dla eval: %s takes %d channels and has %d classes, but %s has %d and %d", modelName,
@@ -60,7 +61,7 @@ public final class EvalCommand implements Command {
                         dataset.getClasses()));
             }
             RandomAccessDataset test =
-                    TrainingData.build(dataset, dataDir, Usage.TEST, batchSize, 0, maxBatches, manager);
+                    TrainingData.build(dataset, dataDir, Usage.TEST, batchSize, 0, limit, manager);
             ParameterStore parameters = new ParameterStore(manager, false);
             Score score = new Score();
             for (Batch batch : test.getData(manager)) {

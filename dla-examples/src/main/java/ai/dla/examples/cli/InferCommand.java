@@ -11,44 +11,41 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code dla infer}: eval-mode logits of an NCHW batch, from {@code .npy} to {@code .npy}. The
  * batch is checked by the model's translator: float64 and integer arrays are converted to float32;
  * a wrong rank or channel count, an empty batch and NaN or infinite values are refused.
  */
-public final class InferCommand implements Command {
+@Command(name = "infer", description = "write the eval-mode logits of an NCHW float32 .npy batch to a float32 .npy file")
+final class InferCommand extends DlaCommand {
+
+    @Option(names = "--model-dir", paramLabel = "DIR", required = true, description = "a model directory")
+    private Path dir;
+
+    @Option(names = "--input", paramLabel = "X.npy", required = true, description = "the NCHW batch")
+    private Path input;
+
+    @Option(names = "--output", paramLabel = "Y.npy", required = true, description = "where the logits go")
+    private Path output;
+
+    @Option(names = "--context", paramLabel = "CONTEXT", completionCandidates = Candidates.ContextIds.class,
+            description = "the DLA context of a batch (default: the model directory's): ${COMPLETION-CANDIDATES}")
+    private ContextMode context;
 
     @Override
-    public String name() {
-        return "infer";
-    }
-
-    @Override
-    public String usage() {
-        return "--model-dir DIR --input X.npy --output Y.npy [--context per-sample|sample-zero]";
-    }
-
-    @Override
-    public String description() {
-        return "write the eval-mode logits of an NCHW float32 .npy batch to a float32 .npy file";
-    }
-
-    @Override
-    public void run(String[] argv, PrintStream out) throws Exception {
-        Args args = Args.parse(name(), argv, Set.of("model-dir", "input", "output", "context"), Set.of());
-        Path dir = args.path("model-dir");
-        Path input = args.path("input");
-        Path output = args.path("output");
+    void run(PrintStream out) throws Exception {
         OutputPaths.file(name(), "output", output);
         Map<String, Object> overrides = new HashMap<>();
-        if (args.has("context")) {
-            overrides.put(DlaBlockFactory.CONTEXT_MODE, ContextMode.fromId(args.get("context", null)).getId());
+        if (context != null) {
+            overrides.put(DlaBlockFactory.CONTEXT_MODE, context.getId());
         }
         try (ZooModel<NDList, NDList> model = ModelDirectory.loadTensors(dir, overrides);
                 NDManager manager = NDManager.newBaseManager();

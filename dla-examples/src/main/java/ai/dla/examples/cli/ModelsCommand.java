@@ -3,35 +3,25 @@ package ai.dla.examples.cli;
 import ai.dla.zoo.DlaModelZoo;
 import ai.dla.zoo.ZooEntry;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.PrintStream;
 import java.util.Locale;
-import java.util.Set;
 
 /** {@code dla models}: every model of the zoo, offline. */
-public final class ModelsCommand implements Command {
+@Command(name = "models", description = "list the zoo's models: filters, parameters, MACs, weights and their accuracy")
+final class ModelsCommand extends DlaCommand {
+
+    @Option(names = "--pretrained", description = "only the models with weights, shipped or in a repository")
+    private boolean pretrained;
 
     @Override
-    public String name() {
-        return "models";
-    }
-
-    @Override
-    public String usage() {
-        return "[--pretrained]";
-    }
-
-    @Override
-    public String description() {
-        return "list the zoo's models: filters, parameters, MACs, weights and their accuracy";
-    }
-
-    @Override
-    public void run(String[] argv, PrintStream out) throws Exception {
-        Args args = Args.parse(name(), argv, Set.of(), Set.of("pretrained"));
+    void run(PrintStream out) {
         out.printf(Locale.ROOT, "%-26s %-8s %-7s %-14s %12s %15s  %-10s %s%n", "model", "artifact", "layers",
                 "dataset", "parameters", "macs", "weights", "top-1");
         for (ZooEntry e : DlaModelZoo.list()) {
-            if (args.has("pretrained") && e.weights() == ZooEntry.Availability.NONE) {
+            if (pretrained && e.weights() == ZooEntry.Availability.NONE) {
                 continue;
             }
             String top1 = e.top1().isPresent() ? String.format(Locale.ROOT, "%.2f%%", e.top1().getAsDouble()) : "-";

@@ -6,58 +6,57 @@ import ai.djl.inference.Predictor;
 import ai.djl.modality.Classifications;
 import ai.djl.repository.zoo.ZooModel;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /** {@code dla predict}: the top classes of each image, with names and probabilities. */
-public final class PredictCommand implements Command {
+@Command(name = "predict", description = "classify image files: the top-5 classes with their probabilities")
+final class PredictCommand extends DlaCommand {
+
+    @Mixin
+    private ModelChoice models;
+
+    @Option(names = "--top", paramLabel = "K", defaultValue = "5",
+            description = "the number of classes to print for each image (default: ${DEFAULT-VALUE})")
+    private int top;
+
+    @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "PNG, JPEG, BMP or GIF files")
+    private List<Path> images = List.of();
 
     @Override
-    public String name() {
-        return "predict";
-    }
-
-    @Override
-    public String usage() {
-        return "--model NAME | --model-dir DIR [--top K] IMAGE...";
-    }
-
-    @Override
-    public String description() {
-        return "classify image files: the top-5 classes with their probabilities";
-    }
-
-    @Override
-    public void run(String[] argv, PrintStream out) throws Exception {
-        Args args = Args.parse(name(), argv, Set.of("model", "model-dir", "top"), Set.of(), true);
-        if (args.positional().isEmpty()) {
+    void run(PrintStream out) throws Exception {
+        models.check(name());
+        if (images.isEmpty()) {
             throw new UsageException("dla predict: name at least one image file");
         }
-        int top = args.integer("top", 5);
         if (top < 1) {
             throw new UsageException("dla predict: --top takes the number of classes to print, 1 or more; got " + top);
         }
-        for (String image : args.positional()) {
-            Path file = Path.of(image);
+        for (Path file : images) {
             if (Files.isDirectory(file)) {
-                throw new UsageException("dla predict: " + image + " is a directory; name image files");
+                throw new UsageException("dla predict: " + file + " is a directory; name image files");
             }
             if (!Files.isRegularFile(file)) {
-                throw new UsageException("dla predict: image file not found: " + image);
+                throw new UsageException("dla predict: image file not found: " + file);
             }
         }
-        try (ZooModel<Path, Classifications> model = Models.load(args, name(), Path.class, Classifications.class);
+        try (ZooModel<Path, Classifications> model = models.load(name(), Path.class, Classifications.class);
                 Predictor<Path, Classifications> predictor = model.newPredictor()) {
             int classes = ((DlaResNet) model.getBlock()).getConfig().classes();
             if (top > classes) {
                 throw new UsageException("dla predict: --top " + top + " is more than the " + classes
                         + " classes of the model; give 1 to " + classes);
             }
-            for (String image : args.positional()) {
-                Classifications result = predictor.predict(Path.of(image));
+            for (Path image : images) {
+                Classifications result = predictor.predict(image);
                 out.println(image);
                 for (Classifications.Classification c : result.topK(top)) {
                     out.printf(Locale.ROOT, "  %-16s %6.2f%%%n", c.getClassName(), 100 * c.getProbability());

@@ -10,32 +10,23 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.PrintStream;
 import java.util.Locale;
-import java.util.Set;
 
 /** {@code dla summary}: the architecture, stage by stage, with parameters and MACs. */
-public final class SummaryCommand implements Command {
+@Command(name = "summary", description = "print a model's architecture with its parameter count and multiply-accumulates")
+final class SummaryCommand extends DlaCommand {
+
+    @Option(names = "--model", paramLabel = "NAME", required = true, completionCandidates = ModelNames.class,
+            description = "the model, such as dla_l-20-cifar10")
+    private String model;
 
     @Override
-    public String name() {
-        return "summary";
-    }
-
-    @Override
-    public String usage() {
-        return "--model NAME";
-    }
-
-    @Override
-    public String description() {
-        return "print a model's architecture with its parameter count and multiply-accumulates";
-    }
-
-    @Override
-    public void run(String[] argv, PrintStream out) throws Exception {
-        Args args = Args.parse(name(), argv, Set.of("model"), Set.of());
-        ModelName name = ModelName.parse(args.required("model"));
+    void run(PrintStream out) throws Exception {
+        ModelName name = ModelNames.parse(name(), model);
         DlaResNet net = name.builder().build();
         int side = name.dataset().getImageSize();
         long channels = name.dataset().getChannels();

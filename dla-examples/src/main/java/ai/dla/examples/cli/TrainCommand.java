@@ -8,63 +8,99 @@ import ai.dla.examples.train.TrainingRun;
 import ai.dla.zoo.DatasetProfile;
 import ai.dla.zoo.ModelName;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /** {@code dla train}: trains a model with its dataset's published recipe, flags overriding it. */
-public final class TrainCommand implements Command {
+@Command(name = "train", description = "train a model with the published recipe; metrics.csv, curves.png and checkpoints in"
+        + " --output-dir")
+final class TrainCommand extends DlaCommand {
 
-    private static final Set<String> VALUED = Set.of("dataset", "model", "data-dir", "epochs", "batch-size",
-            "lr", "schedule", "milestones", "warmup-epochs", "weight-decay", "drop-path", "pad", "max-batches",
-            "gpus", "seed", "output-dir");
+    @Option(names = "--model", paramLabel = "NAME", required = true, completionCandidates = ModelNames.class,
+            description = "the model, such as dla_l-56-cifar10, or dla_l-56 with --dataset")
+    private String model;
 
-    private static final Set<String> SWITCHES = Set.of("resume", "force");
+    @Option(names = "--dataset", paramLabel = "D", completionCandidates = Candidates.DatasetIds.class,
+            description = "the dataset, when --model names none: ${COMPLETION-CANDIDATES}")
+    private String dataset;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "the folder of the dataset's files (default: Debian's Fashion-MNIST, or DJL's CIFAR-10 download)")
+    private Path dataDir;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "the number of epochs (default: the recipe's)")
+    private Integer epochs;
+
+    @Option(names = "--batch-size", paramLabel = "B", description = "images per step (default: the recipe's)")
+    private Integer batchSize;
+
+    @Option(names = "--lr", paramLabel = "X", description = "the peak learning rate (default: the recipe's)")
+    private Float learningRate;
+
+    @Option(names = "--schedule", paramLabel = "S", completionCandidates = Candidates.ScheduleIds.class,
+            description = "the learning-rate schedule: ${COMPLETION-CANDIDATES} (default: the recipe's)")
+    private Schedule schedule;
+
+    @Option(names = "--milestones", paramLabel = "E1,E2,..", split = ",",
+            description = "the epochs of the step schedule's drops (default: the recipe's)")
+    private List<Integer> milestones;
+
+    @Option(names = "--warmup-epochs", paramLabel = "W", description = "epochs of linear warm-up (default: the recipe's)")
+    private Integer warmupEpochs;
+
+    @Option(names = "--weight-decay", paramLabel = "X", description = "the weight decay (default: the recipe's)")
+    private Float weightDecay;
+
+    @Option(names = "--drop-path", paramLabel = "X", description = "the DropPath rate (default: the recipe's)")
+    private Float dropPath;
+
+    @Option(names = "--pad", paramLabel = "P", description = "the padding of the random crop, 0 for none (default: the recipe's)")
+    private Integer pad;
+
+    @Option(names = "--max-batches", paramLabel = "M", description = "train and evaluate only M batches an epoch")
+    private Integer maxBatches;
+
+    @Option(names = "--gpus", paramLabel = "G", defaultValue = "0",
+            description = "train data-parallel on the first G CUDA devices; 0 for the CPU (default)")
+    private int gpus;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "the seed of every epoch's randomness (default: ${DEFAULT-VALUE})")
+    private int seed;
+
+    @Option(names = "--output-dir", paramLabel = "DIR", description = "where the run goes (default: runs/MODEL)")
+    private Path outputDir;
+
+    @Option(names = "--resume", description = "continue the run in --output-dir from its checkpoint")
+    private boolean resume;
+
+    @Option(names = "--force", description = "delete the run in --output-dir and start again")
+    private boolean force;
 
     @Override
-    public String name() {
-        return "train";
-    }
-
-    @Override
-    public String usage() {
-        return "--dataset cifar10|cifar100|imagenet|fashion_mnist --model NAME [--data-dir D] [--epochs N]"
-                + " [--batch-size B] [--lr X] [--schedule step|cosine] [--milestones E1,E2,..]"
-                + " [--warmup-epochs W] [--weight-decay X] [--drop-path X] [--pad P] [--max-batches M]"
-                + " [--gpus G] [--seed S] [--output-dir O] [--resume | --force]";
-    }
-
-    @Override
-    public String description() {
-        return "train a model with the published recipe; metrics.csv, curves.png and checkpoints in --output-dir";
-    }
-
-    @Override
-    public void run(String[] argv, PrintStream out) throws Exception {
-        Args args = Args.parse(name(), argv, VALUED, SWITCHES);
-        ModelName model = modelName(args);
-        Recipe recipe = recipe(args, model.dataset());
-        Path dataDir = args.has("data-dir") ? Path.of(args.get("data-dir", null)) : null;
-        Path outputDir = Path.of(args.get("output-dir", "runs/" + model));
-        if (args.has("resume") && args.has("force")) {
+    void run(PrintStream out) throws Exception {
+        ModelName name = modelName(name(), model, dataset);
+        Recipe recipe = recipe(name.dataset());
+        Path output = outputDir == null ? Path.of("runs", name.toString()) : outputDir;
+        if (resume && force) {
             throw new UsageException("dla train: --resume continues the run in --output-dir and --force starts it"
                     + " again; give one of the two");
         }
-        OutputPaths.folder(name(), "output-dir", outputDir, null, false);
-        if (!args.has("resume") && !args.has("force") && TrainingRun.hasResults(outputDir)) {
-            throw new UsageException("dla train: --output-dir " + outputDir + " holds an earlier run; add --resume"
+        OutputPaths.folder(name(), "output-dir", output, null, false);
+        if (!resume && !force && TrainingRun.hasResults(output)) {
+            throw new UsageException("dla train: --output-dir " + output + " holds an earlier run; add --resume"
                     + " to continue it, --force to start it again (its metrics and models are replaced), or choose"
                     + " another --output-dir");
         }
-        if (args.has("force")) {
-            TrainingRun.deleteResults(outputDir);
+        if (force) {
+            TrainingRun.deleteResults(output);
         }
         NativeMemory.keepFreedMemory();
-        TrainingJob job = new TrainingJob(model, recipe, dataDir, outputDir, args.integer("seed", 42),
-                args.has("max-batches") ? args.positive("max-batches", 1) : -1, args.integer("gpus", 0),
-                args.has("resume"));
+        TrainingJob job = new TrainingJob(name, recipe, dataDir, output, seed,
+                maxBatches == null ? -1 : positive("--max-batches", maxBatches), gpus, resume);
         out.println("recipe: " + recipe);
         new TrainingRun(job, out).run();
     }
@@ -72,86 +108,73 @@ public final class TrainCommand implements Command {
     /**
      * Reads {@code --model}, completed by {@code --dataset} when the name has no dataset part.
      *
-     * @param args the flags
+     * @param command the command, for messages
+     * @param model the value of {@code --model}
+     * @param dataset the value of {@code --dataset}, or null
      * @return the model name
      * @throws UsageException if the flags are missing or disagree
      */
-    static ModelName modelName(Args args) throws UsageException {
-        String model = args.required("model");
-        String dataset = args.get("dataset", null);
+    static ModelName modelName(String command, String model, String dataset) throws UsageException {
+        String full = model;
         if (model.split("-").length == 2) {
             if (dataset == null) {
-                throw new UsageException("dla: --model " + model + " names no dataset: add --dataset");
+                throw new UsageException(command + ": --model " + model + " names no dataset: add --dataset");
             }
-            model = model + "-" + dataset;
+            full = model + "-" + dataset;
         }
-        ModelName name = ModelName.parse(model);
-        if (dataset != null && !DatasetProfile.fromId(dataset).equals(name.dataset())) {
-            throw new UsageException("dla: --dataset " + dataset + " disagrees with --model " + model
-                    + ", which is for " + name.dataset().getId());
+        ModelName name = ModelNames.parse(command, full);
+        if (dataset != null) {
+            DatasetProfile given;
+            try {
+                given = DatasetProfile.fromId(dataset);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(command + ": " + e.getMessage());
+            }
+            if (given != name.dataset()) {
+                throw new UsageException(command + ": --dataset " + dataset + " disagrees with --model " + full
+                        + ", which is for " + name.dataset().getId());
+            }
         }
         return name;
     }
 
-    private static Recipe recipe(Args args, DatasetProfile dataset) throws UsageException {
-        Recipe published = Recipe.published(dataset);
+    private Recipe recipe(DatasetProfile data) throws UsageException {
+        Recipe published = Recipe.published(data);
         Recipe.Builder r = published.toBuilder();
         try {
-            if (args.has("epochs")) {
-                r.setEpochs(args.integer("epochs", 0));
+            if (epochs != null) {
+                r.setEpochs(epochs);
             }
-            if (args.has("batch-size")) {
-                r.setBatchSize(args.integer("batch-size", 0));
+            if (batchSize != null) {
+                r.setBatchSize(batchSize);
             }
-            if (args.has("lr")) {
-                r.setLearningRate(number(args, "lr"));
+            if (learningRate != null) {
+                r.setLearningRate(learningRate);
             }
-            if (args.has("schedule") || args.has("milestones")) {
-                Schedule schedule = Schedule.fromId(args.get("schedule", published.schedule().getId()));
-                r.setSchedule(schedule, args.has("milestones") ? milestones(args) : published.milestones());
+            if (schedule != null || milestones != null) {
+                r.setSchedule(schedule == null ? published.schedule() : schedule,
+                        milestones == null ? published.milestones() : milestones);
             }
-            if (args.has("warmup-epochs")) {
-                r.setWarmupEpochs(args.integer("warmup-epochs", 0));
+            if (warmupEpochs != null) {
+                r.setWarmupEpochs(warmupEpochs);
             }
-            if (args.has("weight-decay")) {
-                r.setWeightDecay(number(args, "weight-decay"));
+            if (weightDecay != null) {
+                r.setWeightDecay(weightDecay);
             }
-            if (args.has("drop-path")) {
-                r.setDropPath(number(args, "drop-path"));
+            if (dropPath != null) {
+                r.setDropPath(dropPath);
             }
-            if (args.has("pad")) {
-                r.setPad(args.integer("pad", 0));
+            if (pad != null) {
+                r.setPad(pad);
             }
             Recipe recipe = r.build();
-            if (args.has("milestones") && recipe.milestones().stream().anyMatch(m -> m >= recipe.epochs())) {
+            if (milestones != null && recipe.milestones().stream().anyMatch(m -> m >= recipe.epochs())) {
                 throw new UsageException("dla train: --milestones " + recipe.milestones() + " must come before the"
                         + " last epoch (" + recipe.epochs() + "); a milestone there would never change the rate");
             }
             return recipe;
         } catch (IllegalArgumentException e) {
             throw new UsageException("dla train: " + e.getMessage());
-        }
-    }
-
-    private static List<Integer> milestones(Args args) throws UsageException {
-        List<Integer> epochs = new ArrayList<>();
-        for (String s : args.get("milestones", "").split(",")) {
-            try {
-                epochs.add(Integer.parseInt(s.trim()));
-            } catch (NumberFormatException e) {
-                throw new UsageException("dla train: --milestones takes epochs separated by commas, got '"
-                        + args.get("milestones", "") + "'");
-            }
-        }
-        return epochs;
-    }
-
-    private static float number(Args args, String flag) throws UsageException {
-        String v = args.get(flag, null);
-        try {
-            return Float.parseFloat(v);
-        } catch (NumberFormatException e) {
-            throw new UsageException("dla train: --" + flag + " takes a number, got '" + v + "'");
         }
     }
 }

@@ -1,2 +1,2 @@
-/** The {@code dla} command line: one class per command, dispatched by {@link ai.dla.examples.cli.Dla}. */
+/** The {@code dla} command line on picocli: one annotated class per command, under {@link ai.dla.examples.cli.Dla}. */
 package ai.dla.examples.cli;

@@ -85,7 +85,7 @@ public class DlaCommandLineTest {
     @Test
     public void unknownModelListsTheValidNames() {
         Result r = run("summary", "--model", "dla_x-20-cifar10");
-        assertEquals(r.status, 1);
+        assertEquals(r.status, 2, "a name that is not a zoo model is a usage error");
         assertTrue(r.err.contains("dla_x") && r.err.contains("dla_l, dla_b") && r.err.contains("fashion_mnist"), r.err);
     }
 
@@ -166,7 +166,7 @@ public class DlaCommandLineTest {
         assertTrue(r.err.contains("disagrees"), r.err);
         r = run("train", "--model", "dla_l-20-cifar10", "--epochs", "ten");
         assertEquals(r.status, 2);
-        assertTrue(r.err.contains("--epochs takes a whole number, got 'ten'"), r.err);
+        assertTrue(r.err.contains("'--epochs': 'ten' is not a whole number"), r.err);
         r = run("train", "--model", "dla_l-20-cifar10", "--drop-path", "1.5");
         assertEquals(r.status, 2);
         assertTrue(r.err.contains("DropPath rate must be in [0, 1), got 1.5"), r.err);
@@ -285,11 +285,11 @@ public class DlaCommandLineTest {
     @Test
     public void benchRefusesBadFlags() {
         Map<List<String>, String> cases = Map.of(
-                List.of("--mode", "fast"), "--mode takes train, infer, latency, both, serve or reload",
+                List.of("--mode", "fast"), "expected train, infer, latency, both, serve or reload",
                 List.of("--mode", "latency", "--batch", "4"), "--mode latency times single images; drop --batch",
                 List.of("--compare", "vgg"), "--compare takes resnet",
                 List.of("--batch", "0"), "--batch takes a whole number of 1 or more",
-                List.of("--steps", "x"), "--steps takes a whole number",
+                List.of("--steps", "x"), "'--steps': 'x' is not a whole number",
                 List.of("--profile", "p.json"), "--profile records one measurement",
                 List.of("--gpus", "-1"), "--gpus takes 0 (the CPU) or 1");
         cases.forEach((flags, message) -> {

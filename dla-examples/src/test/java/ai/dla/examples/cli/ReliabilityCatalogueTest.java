@@ -198,7 +198,7 @@ public class ReliabilityCatalogueTest {
             // the command line itself
             {"dla", "unknown command", Expect.REFUSES, "unknown command", new String[] {"fly"}},
             {"dla", "unknown flag", Expect.REFUSES, "valid flags", new String[] {"summary", "--model", CIFAR_MODEL, "--depth", "20"}},
-            {"dla", "flag without its value", Expect.REFUSES, "needs a value", new String[] {"summary", "--model"}},
+            {"dla", "flag without its value", Expect.REFUSES, "Missing required parameter for option '--model'", new String[] {"summary", "--model"}},
             {"dla", "number flag with a word", Expect.REFUSES, "whole number", new String[] {"bench", "--model", CIFAR_MODEL, "--steps", "ten"}},
         };
     }

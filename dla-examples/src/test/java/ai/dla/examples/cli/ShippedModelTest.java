@@ -1,6 +1,7 @@
 package ai.dla.examples.cli;
 
 import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
 import ai.dla.examples.data.BinaryImageDataset;
@@ -39,6 +40,22 @@ public class ShippedModelTest {
         assertEquals(Double.parseDouble(m.group(2)), weights.getTop1(), 0.1, out);
         assertEquals(Double.parseDouble(m.group(3)), weights.getTop5(), 0.1, out);
         assertTrue(weights.getTop1() >= 94.0, "the shipped weights reach the 94.0% target");
+    }
+
+    /**
+     * {@code dla eval} in a process of its own, whose native standard error is read too: libtorch's
+     * "AutoNonVariableTypeMode is deprecated" warning, which DJL's dataset readers set off, is gone.
+     */
+    @Test
+    public void evalPrintsNoLibtorchWarning() throws IOException, InterruptedException {
+        List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), Dla.class.getName(), "eval", "--model", MODEL,
+                "--max-batches", "2");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(p.waitFor(), 0, out);
+        assertTrue(out.contains("top-1 "), out);
+        assertFalse(out.contains("AutoNonVariableTypeMode") || out.contains("[W "), out);
     }
 
     @Test
