@@ -16,6 +16,7 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -85,13 +86,8 @@ final class BenchCommand extends DlaCommand {
         }
     }
 
-    @Option(names = "--model", paramLabel = "NAME", required = true, completionCandidates = ModelNames.class,
-            description = "the model, such as dla_l-20-cifar10, or dla_l-20 with --dataset")
-    private String model;
-
-    @Option(names = "--dataset", paramLabel = "D", completionCandidates = Candidates.DatasetIds.class,
-            description = "the dataset, when --model names none: ${COMPLETION-CANDIDATES}")
-    private String dataset;
+    @Mixin
+    private ModelAndDataset network;
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "both",
             description = "what to time: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
@@ -129,7 +125,7 @@ final class BenchCommand extends DlaCommand {
 
     @Override
     void run(PrintStream out) throws Exception {
-        ModelName name = TrainCommand.modelName(name(), model, dataset);
+        ModelName name = network.resolve(name());
         if (mode == Mode.SERVE || mode == Mode.RELOAD) {
             soak(name, out);
             return;

@@ -9,6 +9,7 @@ import ai.dla.zoo.DatasetProfile;
 import ai.dla.zoo.ModelName;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -20,13 +21,8 @@ import java.util.List;
         + " --output-dir")
 final class TrainCommand extends DlaCommand {
 
-    @Option(names = "--model", paramLabel = "NAME", required = true, completionCandidates = ModelNames.class,
-            description = "the model, such as dla_l-56-cifar10, or dla_l-56 with --dataset")
-    private String model;
-
-    @Option(names = "--dataset", paramLabel = "D", completionCandidates = Candidates.DatasetIds.class,
-            description = "the dataset, when --model names none: ${COMPLETION-CANDIDATES}")
-    private String dataset;
+    @Mixin
+    private ModelAndDataset network;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "the folder of the dataset's files (default: Debian's Fashion-MNIST, or DJL's CIFAR-10 download)")
@@ -82,7 +78,7 @@ final class TrainCommand extends DlaCommand {
 
     @Override
     void run(PrintStream out) throws Exception {
-        ModelName name = modelName(name(), model, dataset);
+        ModelName name = network.resolve(name());
         Recipe recipe = recipe(name.dataset());
         Path output = outputDir == null ? Path.of("runs", name.toString()) : outputDir;
         if (resume && force) {
@@ -103,39 +99,6 @@ final class TrainCommand extends DlaCommand {
                 maxBatches == null ? -1 : positive("--max-batches", maxBatches), gpus, resume);
         out.println("recipe: " + recipe);
         new TrainingRun(job, out).run();
-    }
-
-    /**
-     * Reads {@code --model}, completed by {@code --dataset} when the name has no dataset part.
-     *
-     * @param command the command, for messages
-     * @param model the value of {@code --model}
-     * @param dataset the value of {@code --dataset}, or null
-     * @return the model name
-     * @throws UsageException if the flags are missing or disagree
-     */
-    static ModelName modelName(String command, String model, String dataset) throws UsageException {
-        String full = model;
-        if (model.split("-").length == 2) {
-            if (dataset == null) {
-                throw new UsageException(command + ": --model " + model + " names no dataset: add --dataset");
-            }
-            full = model + "-" + dataset;
-        }
-        ModelName name = ModelNames.parse(command, full);
-        if (dataset != null) {
-            DatasetProfile given;
-            try {
-                given = DatasetProfile.fromId(dataset);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(command + ": " + e.getMessage());
-            }
-            if (given != name.dataset()) {
-                throw new UsageException(command + ": --dataset " + dataset + " disagrees with --model " + full
-                        + ", which is for " + name.dataset().getId());
-            }
-        }
-        return name;
     }
 
     private Recipe recipe(DatasetProfile data) throws UsageException {

@@ -10,9 +10,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,46 +33,46 @@ public class CommandLineToolTest {
         CommandLine dla = Dla.commandLine(System.out, System.err);
         for (Map.Entry<String, CommandLine> command : dla.getSubcommands().entrySet()) {
             String name = command.getKey();
-            Result help = run(name, "--help");
-            assertEquals(help.status, 0, name + ": " + help.err);
-            assertTrue(help.out.contains("sage: dla " + name), help.out);
+            CliRun help = CliRun.of(name, "--help");
+            assertEquals(help.status(), 0, name + ": " + help.err());
+            assertTrue(help.out().contains("sage: dla " + name), help.out());
             CommandSpec spec = command.getValue().getCommandSpec();
             for (OptionSpec option : spec.options()) {
-                assertTrue(help.out.contains(option.longestName()), name + " --help lacks " + option.longestName());
+                assertTrue(help.out().contains(option.longestName()), name + " --help lacks " + option.longestName());
             }
             if (!name.equals("help")) {
-                Result version = run(name, "--version");
-                assertEquals(version.status, 0, name + ": " + version.err);
-                assertTrue(version.out.matches("dla \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(DJL 0\\.25\\.0, PyTorch 2\\.0\\.1, Java .*\\)\\n"),
-                        version.out);
+                CliRun version = CliRun.of(name, "--version");
+                assertEquals(version.status(), 0, name + ": " + version.err());
+                assertTrue(version.out().matches("dla \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(DJL 0\\.25\\.0, PyTorch 2\\.0\\.1, Java .*\\)\\n"),
+                        version.out());
             }
         }
-        Result top = run("--help");
-        assertEquals(top.status, 0);
+        CliRun top = CliRun.of("--help");
+        assertEquals(top.status(), 0);
         for (String name : dla.getSubcommands().keySet()) {
-            assertTrue(top.out.contains("\n  " + name + " "), "dla --help lists " + name + ": " + top.out);
+            assertTrue(top.out().contains("\n  " + name + " "), "dla --help lists " + name + ": " + top.out());
         }
     }
 
     @Test
     public void noCommandIsAUsageErrorListingTheCommands() {
-        Result r = run();
-        assertEquals(r.status, 2);
-        assertTrue(r.err.contains("usage: dla") && r.err.contains("predict") && r.err.contains("bench"), r.err);
-        assertEquals(r.out, "");
+        CliRun r = CliRun.of();
+        assertEquals(r.status(), 2);
+        assertTrue(r.err().contains("usage: dla") && r.err().contains("predict") && r.err().contains("bench"), r.err());
+        assertEquals(r.out(), "");
     }
 
     @Test
     public void mistypedCommandsAndFlagsGetSuggestions() {
-        Result command = run("predcit", "--model", "dla_l-20-fashion_mnist", "x.png");
-        assertEquals(command.status, 2);
-        assertTrue(command.err.contains("unknown command 'predcit'") && command.err.contains("Did you mean: dla predict?"),
-                command.err);
-        Result flag = run("eval", "--modle", "dla_l-20-fashion_mnist");
-        assertEquals(flag.status, 2);
-        assertTrue(flag.err.contains("Unknown options: '--modle'") && flag.err.contains("Possible solutions: --model"),
-                flag.err);
-        assertTrue(flag.err.contains("usage: dla eval [OPTIONS]"), flag.err);
+        CliRun command = CliRun.of("predcit", "--model", "dla_l-20-fashion_mnist", "x.png");
+        assertEquals(command.status(), 2);
+        assertTrue(command.err().contains("unknown command 'predcit'") && command.err().contains("Did you mean: dla predict?"),
+                command.err());
+        CliRun flag = CliRun.of("eval", "--modle", "dla_l-20-fashion_mnist");
+        assertEquals(flag.status(), 2);
+        assertTrue(flag.err().contains("Unknown options: '--modle'") && flag.err().contains("Possible solutions: --model"),
+                flag.err());
+        assertTrue(flag.err().contains("usage: dla eval [OPTIONS]"), flag.err());
     }
 
     @Test
@@ -86,9 +84,9 @@ public class CommandLineToolTest {
                 List.of("eval", "--model", "dla_l-20-cifar10", "--dataset", "svhn"), "'--dataset'",
                 List.of("bench", "--model", "dla_l-20-cifar10", "--warmup", "1.5"), "'1.5' is not a whole number");
         cases.forEach((args, message) -> {
-            Result r = run(args.toArray(String[]::new));
-            assertEquals(r.status, 2, args + ": " + r.err);
-            assertTrue(r.err.contains(message) && r.err.contains("usage: dla " + args.get(0)), args + ": " + r.err);
+            CliRun r = CliRun.of(args.toArray(String[]::new));
+            assertEquals(r.status(), 2, args + ": " + r.err());
+            assertTrue(r.err().contains(message) && r.err().contains("usage: dla " + args.get(0)), args + ": " + r.err());
         });
     }
 
@@ -124,13 +122,4 @@ public class CommandLineToolTest {
         replies.removeIf(String::isBlank);
         return replies.stream().map(String::strip).toList();
     }
-
-    private static Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Dla.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private record Result(int status, String out, String err) {}
 }

@@ -16,10 +16,7 @@ import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,82 +54,82 @@ public class DlaCommandLineTest {
 
     @Test
     public void summaryPrintsPublishedParameterCountAndMacs() {
-        Result r = run("summary", "--model", MODEL);
-        assertEquals(r.status, 0, r.err);
-        assertTrue(r.out.contains("\nparameters 410158\n"), r.out);
+        CliRun r = CliRun.of("summary", "--model", MODEL);
+        assertEquals(r.status(), 0, r.err());
+        assertTrue(r.out().contains("\nparameters 410158\n"), r.out());
         long macs = Complexity.macs(ModelName.parse(MODEL).builder().build(), 32, 32);
-        assertTrue(r.out.contains("\nmacs " + macs + "\n"), r.out);
+        assertTrue(r.out().contains("\nmacs " + macs + "\n"), r.out());
     }
 
     @Test
     public void importedCheckpointReproducesTheAuthorsLogits() throws IOException {
         Path dir = work.resolve("model");
-        Result imported = run("import", "--model", MODEL, "--weights", work.resolve("published.npz").toString(), "--out", dir.toString());
-        assertEquals(imported.status, 0, imported.err);
+        CliRun imported = CliRun.of("import", "--model", MODEL, "--weights", work.resolve("published.npz").toString(), "--out", dir.toString());
+        assertEquals(imported.status(), 0, imported.err());
 
         Path perSample = work.resolve("per-sample.npy");
-        Result r = run("infer", "--model-dir", dir.toString(), "--input", work.resolve("input.npy").toString(), "--output", perSample.toString());
-        assertEquals(r.status, 0, r.err);
+        CliRun r = CliRun.of("infer", "--model-dir", dir.toString(), "--input", work.resolve("input.npy").toString(), "--output", perSample.toString());
+        assertEquals(r.status(), 0, r.err());
         assertClose(Npy.read(perSample, manager), array("logits_eval_per_sample"));
 
         Path sampleZero = work.resolve("sample-zero.npy");
-        r = run("infer", "--model-dir", dir.toString(), "--input", work.resolve("input.npy").toString(),
+        r = CliRun.of("infer", "--model-dir", dir.toString(), "--input", work.resolve("input.npy").toString(),
                 "--output", sampleZero.toString(), "--context", "sample-zero");
-        assertEquals(r.status, 0, r.err);
+        assertEquals(r.status(), 0, r.err());
         assertClose(Npy.read(sampleZero, manager), array("logits_eval"));
     }
 
     @Test
     public void unknownModelListsTheValidNames() {
-        Result r = run("summary", "--model", "dla_x-20-cifar10");
-        assertEquals(r.status, 2, "a name that is not a zoo model is a usage error");
-        assertTrue(r.err.contains("dla_x") && r.err.contains("dla_l, dla_b") && r.err.contains("fashion_mnist"), r.err);
+        CliRun r = CliRun.of("summary", "--model", "dla_x-20-cifar10");
+        assertEquals(r.status(), 2, "a name that is not a zoo model is a usage error");
+        assertTrue(r.err().contains("dla_x") && r.err().contains("dla_l, dla_b") && r.err().contains("fashion_mnist"), r.err());
     }
 
     @Test
     public void wrongInputShapeSaysWhatWasExpected() throws IOException {
         Path dir = work.resolve("model");
-        run("import", "--model", MODEL, "--weights", work.resolve("published.npz").toString(), "--out", dir.toString());
+        CliRun.of("import", "--model", MODEL, "--weights", work.resolve("published.npz").toString(), "--out", dir.toString());
         Path nhwc = work.resolve("nhwc.npy");
         Npy.write(nhwc, manager.zeros(new Shape(2, 32, 32, 3)));
-        Result r = run("infer", "--model-dir", dir.toString(), "--input", nhwc.toString(), "--output", work.resolve("o.npy").toString());
-        assertEquals(r.status, 1);
-        assertTrue(r.err.contains("[batch, 3, height, width]") && r.err.contains("(2, 32, 32, 3)")
-                && r.err.contains("transpose NHWC to NCHW") && r.err.contains(nhwc.toString()), r.err);
+        CliRun r = CliRun.of("infer", "--model-dir", dir.toString(), "--input", nhwc.toString(), "--output", work.resolve("o.npy").toString());
+        assertEquals(r.status(), 1);
+        assertTrue(r.err().contains("[batch, 3, height, width]") && r.err().contains("(2, 32, 32, 3)")
+                && r.err().contains("transpose NHWC to NCHW") && r.err().contains(nhwc.toString()), r.err());
     }
 
     @Test
     public void missingFilesAreNamed() {
-        Result r = run("import", "--model", MODEL, "--weights", work.resolve("absent.npz").toString(), "--out", work.resolve("x").toString());
-        assertEquals(r.status, 1);
-        assertTrue(r.err.contains("absent.npz"), r.err);
-        r = run("infer", "--model-dir", work.resolve("no-model").toString(), "--input", "in.npy", "--output", "out.npy");
-        assertEquals(r.status, 1);
-        assertTrue(r.err.contains("no-model"), r.err);
+        CliRun r = CliRun.of("import", "--model", MODEL, "--weights", work.resolve("absent.npz").toString(), "--out", work.resolve("x").toString());
+        assertEquals(r.status(), 1);
+        assertTrue(r.err().contains("absent.npz"), r.err());
+        r = CliRun.of("infer", "--model-dir", work.resolve("no-model").toString(), "--input", "in.npy", "--output", "out.npy");
+        assertEquals(r.status(), 1);
+        assertTrue(r.err().contains("no-model"), r.err());
     }
 
     @Test
     public void badFlagsExitWithUsage() {
-        Result r = run("summary", "--modle", MODEL);
-        assertEquals(r.status, 2);
-        assertTrue(r.err.contains("--modle") && r.err.contains("--model"), r.err);
-        assertEquals(run("summary").status, 2);
-        assertEquals(run("frobnicate").status, 2);
+        CliRun r = CliRun.of("summary", "--modle", MODEL);
+        assertEquals(r.status(), 2);
+        assertTrue(r.err().contains("--modle") && r.err().contains("--model"), r.err());
+        assertEquals(CliRun.of("summary").status(), 2);
+        assertEquals(CliRun.of("frobnicate").status(), 2);
     }
 
     @Test
     public void modelsListsEveryZooModelOffline() {
-        Result r = run("models");
-        assertEquals(r.status, 0, r.err);
-        String[] lines = r.out.split("\n");
-        assertEquals(lines.length, ModelName.standardNames().size() + 2, r.out);
-        assertTrue(r.out.matches("(?s).*\ndla_l-20-fashion_mnist +dla_l +20 +fashion_mnist +409,870 +29,990,272 .*"), r.out);
+        CliRun r = CliRun.of("models");
+        assertEquals(r.status(), 0, r.err());
+        String[] lines = r.out().split("\n");
+        assertEquals(lines.length, ModelName.standardNames().size() + 2, r.out());
+        assertTrue(r.out().matches("(?s).*\ndla_l-20-fashion_mnist +dla_l +20 +fashion_mnist +409,870 +29,990,272 .*"), r.out());
     }
 
     @Test
     public void predictPrintsTheTopFiveClassesOfEachImage() throws IOException {
         Path dir = work.resolve("model");
-        run("import", "--model", MODEL, "--weights", work.resolve("published.npz").toString(), "--out", dir.toString());
+        CliRun.of("import", "--model", MODEL, "--weights", work.resolve("published.npz").toString(), "--out", dir.toString());
         List<String> images;
         try (Stream<Path> files = Files.list(Path.of("..", "samples"))) {
             images = files.map(Path::toString).filter(f -> f.endsWith(".png")).sorted().toList();
@@ -140,10 +137,10 @@ public class DlaCommandLineTest {
         assertTrue(images.size() >= 2, "the repository ships sample images");
         List<String> args = new ArrayList<>(List.of("predict", "--model-dir", dir.toString()));
         args.addAll(images);
-        Result r = run(args.toArray(String[]::new));
-        assertEquals(r.status, 0, r.err);
-        String[] lines = r.out.split("\n");
-        assertEquals(lines.length, images.size() * 6, r.out);
+        CliRun r = CliRun.of(args.toArray(String[]::new));
+        assertEquals(r.status(), 0, r.err());
+        String[] lines = r.out().split("\n");
+        assertEquals(lines.length, images.size() * 6, r.out());
         for (int i = 0; i < images.size(); i++) {
             assertEquals(lines[6 * i], images.get(i));
             for (int k = 1; k <= 5; k++) {
@@ -155,30 +152,30 @@ public class DlaCommandLineTest {
 
     @Test
     public void predictAndTrainRefuseIncompleteOrContradictoryFlags() {
-        Result r = run("predict", "--model", MODEL);
-        assertEquals(r.status, 2);
-        assertTrue(r.err.contains("at least one image"), r.err);
-        r = run("predict", "x.png");
-        assertEquals(r.status, 2);
-        assertTrue(r.err.contains("--model NAME") && r.err.contains("--model-dir DIR"), r.err);
-        r = run("train", "--dataset", "cifar10", "--model", "dla_l-20-fashion_mnist");
-        assertEquals(r.status, 2);
-        assertTrue(r.err.contains("disagrees"), r.err);
-        r = run("train", "--model", "dla_l-20-cifar10", "--epochs", "ten");
-        assertEquals(r.status, 2);
-        assertTrue(r.err.contains("'--epochs': 'ten' is not a whole number"), r.err);
-        r = run("train", "--model", "dla_l-20-cifar10", "--drop-path", "1.5");
-        assertEquals(r.status, 2);
-        assertTrue(r.err.contains("DropPath rate must be in [0, 1), got 1.5"), r.err);
+        CliRun r = CliRun.of("predict", "--model", MODEL);
+        assertEquals(r.status(), 2);
+        assertTrue(r.err().contains("at least one image"), r.err());
+        r = CliRun.of("predict", "x.png");
+        assertEquals(r.status(), 2);
+        assertTrue(r.err().contains("--model NAME") && r.err().contains("--model-dir DIR"), r.err());
+        r = CliRun.of("train", "--dataset", "cifar10", "--model", "dla_l-20-fashion_mnist");
+        assertEquals(r.status(), 2);
+        assertTrue(r.err().contains("disagrees"), r.err());
+        r = CliRun.of("train", "--model", "dla_l-20-cifar10", "--epochs", "ten");
+        assertEquals(r.status(), 2);
+        assertTrue(r.err().contains("'--epochs': 'ten' is not a whole number"), r.err());
+        r = CliRun.of("train", "--model", "dla_l-20-cifar10", "--drop-path", "1.5");
+        assertEquals(r.status(), 2);
+        assertTrue(r.err().contains("DropPath rate must be in [0, 1), got 1.5"), r.err());
     }
 
     @Test
     public void zooModelWithoutWeightsSaysHowToGetThem() {
-        Result r = run("predict", "--model", "dla_l-56-cifar10", "../samples/none.png");
-        assertEquals(r.status, 2, "the missing image is found first");
-        r = run("eval", "--model", "dla_l-56-cifar10");
-        assertEquals(r.status, 1);
-        assertTrue(r.err.contains("dla train --model dla_l-56-cifar10") && r.err.contains("DLA_ZOO_URL"), r.err);
+        CliRun r = CliRun.of("predict", "--model", "dla_l-56-cifar10", "../samples/none.png");
+        assertEquals(r.status(), 2, "the missing image is found first");
+        r = CliRun.of("eval", "--model", "dla_l-56-cifar10");
+        assertEquals(r.status(), 1);
+        assertTrue(r.err().contains("dla train --model dla_l-56-cifar10") && r.err().contains("DLA_ZOO_URL"), r.err());
     }
 
     @Test
@@ -202,62 +199,62 @@ public class DlaCommandLineTest {
 
     @Test
     public void benchTimesDlaAgainstTheSameDepthResNetInOneProcess() {
-        Result r = run("bench", "--model", MODEL, "--batch", "4", "--steps", "3", "--warmup", "1", "--compare", "resnet",
+        CliRun r = CliRun.of("bench", "--model", MODEL, "--batch", "4", "--steps", "3", "--warmup", "1", "--compare", "resnet",
                 "--threads", "2");
-        assertEquals(r.status, 0, r.err);
-        assertTrue(r.out.contains("batch 4 of 3x32x32") && r.out.contains("2 PyTorch thread(s)"), r.out);
+        assertEquals(r.status(), 0, r.err());
+        assertTrue(r.out().contains("batch 4 of 3x32x32") && r.out().contains("2 PyTorch thread(s)"), r.out());
         for (String mode : List.of("infer", "train")) {
-            double[] dla = benchRow(r.out, mode, MODEL);
-            double[] plain = benchRow(r.out, mode, "resnet-20-cifar10");
+            double[] dla = benchRow(r.out(), mode, MODEL);
+            double[] plain = benchRow(r.out(), mode, "resnet-20-cifar10");
             for (double[] row : List.of(dla, plain)) {
-                assertTrue(row[2] <= row[1] && row[1] <= row[4] && row[4] <= row[3], "min <= median <= p99 <= max: " + r.out);
+                assertTrue(row[2] <= row[1] && row[1] <= row[4] && row[4] <= row[3], "min <= median <= p99 <= max: " + r.out());
                 assertEquals(row[0], 4 * 1000 / row[1], 0.01 * row[0], "img/s is the batch over the median step");
             }
-            Matcher ratio = Pattern.compile(mode + " +time ratio " + MODEL + " / resnet-20-cifar10: ([0-9.]+)").matcher(r.out);
-            assertTrue(ratio.find(), r.out);
+            Matcher ratio = Pattern.compile(mode + " +time ratio " + MODEL + " / resnet-20-cifar10: ([0-9.]+)").matcher(r.out());
+            assertTrue(ratio.find(), r.out());
             // the ratio is printed to 0.01 and computed from medians that are printed to 0.01 ms
             double printed = dla[1] / plain[1];
             double rounding = 0.005 + printed * (0.005 / dla[1] + 0.005 / plain[1]) + 1e-9;
-            assertEquals(Double.parseDouble(ratio.group(1)), printed, rounding, r.out);
+            assertEquals(Double.parseDouble(ratio.group(1)), printed, rounding, r.out());
         }
-        Matcher peak = Pattern.compile("peak resident memory: (\\d+) MiB").matcher(r.out);
-        assertTrue(peak.find() && Long.parseLong(peak.group(1)) > 100, r.out);
+        Matcher peak = Pattern.compile("peak resident memory: (\\d+) MiB").matcher(r.out());
+        assertTrue(peak.find() && Long.parseLong(peak.group(1)) > 100, r.out());
     }
 
     @Test
     public void benchReportsMemoryEveryKTrainingSteps() {
-        Result r = run("bench", "--model", MODEL, "--mode", "train", "--batch", "2", "--steps", "4", "--warmup", "0",
+        CliRun r = CliRun.of("bench", "--model", MODEL, "--mode", "train", "--batch", "2", "--steps", "4", "--warmup", "0",
                 "--memory-every", "2", "--threads", "2");
-        assertEquals(r.status, 0, r.err);
+        assertEquals(r.status(), 0, r.err());
         Matcher m = Pattern.compile("(?m)^  step (\\d+): resident memory (\\d+) MiB \\(Java heap committed (\\d+) MiB\\)$")
-                .matcher(r.out);
+                .matcher(r.out());
         List<Integer> steps = new ArrayList<>();
         while (m.find()) {
             steps.add(Integer.parseInt(m.group(1)));
             long resident = Long.parseLong(m.group(2));
             long heap = Long.parseLong(m.group(3));
-            assertTrue(heap > 0 && resident > heap, "the resident memory holds the committed heap: " + r.out);
+            assertTrue(heap > 0 && resident > heap, "the resident memory holds the committed heap: " + r.out());
         }
-        assertEquals(steps, List.of(2, 4), r.out);
+        assertEquals(steps, List.of(2, 4), r.out());
     }
 
     @Test
     public void benchTimesSingleImageLatencyAndCountsTheFusedKernel() {
-        Result r = run("bench", "--model", MODEL, "--mode", "latency", "--steps", "5", "--warmup", "1", "--compare",
+        CliRun r = CliRun.of("bench", "--model", MODEL, "--mode", "latency", "--steps", "5", "--warmup", "1", "--compare",
                 "resnet", "--threads", "2");
-        assertEquals(r.status, 0, r.err);
-        assertTrue(r.out.contains("batch 1 of 3x32x32") && r.out.contains("DLA-L inference on the CPU: "
-                + NativeKernel.describe()), r.out);
-        double[] dla = benchRow(r.out, "latency", MODEL);
-        double[] plain = benchRow(r.out, "latency", "resnet-20-cifar10");
+        assertEquals(r.status(), 0, r.err());
+        assertTrue(r.out().contains("batch 1 of 3x32x32") && r.out().contains("DLA-L inference on the CPU: "
+                + NativeKernel.describe()), r.out());
+        double[] dla = benchRow(r.out(), "latency", MODEL);
+        double[] plain = benchRow(r.out(), "latency", "resnet-20-cifar10");
         for (double[] row : List.of(dla, plain)) {
-            assertTrue(row[2] <= row[1] && row[1] <= row[4] && row[4] <= row[3], "min <= median <= p99 <= max: " + r.out);
+            assertTrue(row[2] <= row[1] && row[1] <= row[4] && row[4] <= row[3], "min <= median <= p99 <= max: " + r.out());
             assertEquals(row[0], 1000 / row[1], 0.01 * row[0], "img/s is one image over the median step");
         }
         // DLA-L-20 has six units, each one kernel call where the kernel runs; the ResNet none
-        assertEquals(dla[5], NativeKernel.isActive() ? 6.0 : 0.0, r.out);
-        assertEquals(plain[5], 0.0, r.out);
-        assertTrue(r.out.contains("latency time ratio " + MODEL + " / resnet-20-cifar10: "), r.out);
+        assertEquals(dla[5], NativeKernel.isActive() ? 6.0 : 0.0, r.out());
+        assertEquals(plain[5], 0.0, r.out());
+        assertTrue(r.out().contains("latency time ratio " + MODEL + " / resnet-20-cifar10: "), r.out());
     }
 
     /** Parses a bench row: img/s, median, min, max and p99 ms, and the kernel calls per step. */
@@ -275,9 +272,9 @@ public class DlaCommandLineTest {
     @Test
     public void benchProfileWritesAPyTorchTrace() throws IOException {
         Path trace = work.resolve("trace.json");
-        Result r = run("bench", "--model", MODEL, "--mode", "infer", "--batch", "2", "--steps", "1", "--warmup", "0",
+        CliRun r = CliRun.of("bench", "--model", MODEL, "--mode", "infer", "--batch", "2", "--steps", "1", "--warmup", "0",
                 "--profile", trace.toString());
-        assertEquals(r.status, 0, r.err);
+        assertEquals(r.status(), 0, r.err());
         String json = Files.readString(trace);
         assertTrue(json.contains("\"aten::mkldnn_convolution\"") || json.contains("\"aten::convolution\""), json.substring(0, 200));
     }
@@ -295,13 +292,13 @@ public class DlaCommandLineTest {
         cases.forEach((flags, message) -> {
             List<String> args = new ArrayList<>(List.of("bench", "--model", MODEL));
             args.addAll(flags);
-            Result r = run(args.toArray(String[]::new));
-            assertEquals(r.status, 2, flags + ": " + r.err);
-            assertTrue(r.err.contains(message) && r.err.contains("usage: dla bench"), r.err);
+            CliRun r = CliRun.of(args.toArray(String[]::new));
+            assertEquals(r.status(), 2, flags + ": " + r.err());
+            assertTrue(r.err().contains(message) && r.err().contains("usage: dla bench"), r.err());
         });
-        Result r = run("bench", "--model", "resnet-20-cifar10", "--compare", "resnet");
-        assertEquals(r.status, 2);
-        assertTrue(r.err.contains("already the plain ResNet"), r.err);
+        CliRun r = CliRun.of("bench", "--model", "resnet-20-cifar10", "--compare", "resnet");
+        assertEquals(r.status(), 2);
+        assertTrue(r.err().contains("already the plain ResNet"), r.err());
     }
 
     private static void assertClose(NDArray ours, NDArray ref) {
@@ -309,13 +306,4 @@ public class DlaCommandLineTest {
         double err = ours.sub(ref).abs().max().getFloat() / ref.abs().max().getFloat();
         assertTrue(err <= 1e-4, "relative error " + err);
     }
-
-    private static Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Dla.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private record Result(int status, String out, String err) {}
 }

@@ -20,7 +20,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -70,9 +69,9 @@ public class ReliabilityCatalogueTest {
             GoldenCheckpoints.writeCheckpoint(GoldenCheckpoints.read("cifar10-mrla_l-20.npz", manager),
                     work.resolve("mrla_l-20.npz"));
         }
-        Result imported = run("import", "--model", CIFAR_MODEL, "--weights", work.resolve("dla_l-20.npz").toString(),
+        CliRun imported = CliRun.of("import", "--model", CIFAR_MODEL, "--weights", work.resolve("dla_l-20.npz").toString(),
                 "--out", work.resolve("model").toString());
-        assertEquals(imported.status, 0, imported.err);
+        assertEquals(imported.status(), 0, imported.err());
         Files.createDirectories(work.resolve("empty-dir"));
         Files.createDirectories(work.resolve("run-dir/checkpoint"));
         Files.writeString(work.resolve("run-dir/metrics.csv"), "epoch\n1\n");
@@ -206,23 +205,23 @@ public class ReliabilityCatalogueTest {
     @Test(dataProvider = "cases")
     public void caseBehavesByThePrinciple(String command, String what, Expect expect, String fragment, String[] template) {
         String[] args = Arrays.stream(template).map(a -> a.replace("{w}", work.toString())).toArray(String[]::new);
-        Result r = run(args);
-        String first = (r.status == 0 ? "" : r.err.strip().lines().findFirst().orElse(""))
+        CliRun r = CliRun.of(args);
+        String first = (r.status() == 0 ? "" : r.err().strip().lines().findFirst().orElse(""))
                 .replace(work.toString(), "…").replace("|", "\\|");
         synchronized (REPORT) {
             REPORT.add(String.format(Locale.ROOT, "| %d | %s | %s | %d | %s |", REPORT.size() + 1, command, what,
-                    r.status, first));
+                    r.status(), first));
         }
-        String context = what + ": exit " + r.status + "\n" + r.err;
-        assertFalse(STACK.matcher(r.err).find(), "a stack trace or exception name: " + context);
+        String context = what + ": exit " + r.status() + "\n" + r.err();
+        assertFalse(STACK.matcher(r.err()).find(), "a stack trace or exception name: " + context);
         if (expect == Expect.COPES) {
-            assertEquals(r.status, 0, context);
+            assertEquals(r.status(), 0, context);
             return;
         }
-        assertTrue(r.status == 1 || r.status == 2, context);
-        long lines = r.err.lines().filter(l -> !l.startsWith("usage: ")).count();
+        assertTrue(r.status() == 1 || r.status() == 2, context);
+        long lines = r.err().lines().filter(l -> !l.startsWith("usage: ")).count();
         assertTrue(lines <= MAX_MESSAGE_LINES, "more than " + MAX_MESSAGE_LINES + " lines: " + context);
-        assertTrue(r.err.toLowerCase(Locale.ROOT).contains(fragment.toLowerCase(Locale.ROOT)),
+        assertTrue(r.err().toLowerCase(Locale.ROOT).contains(fragment.toLowerCase(Locale.ROOT)),
                 "the message does not name '" + fragment + "': " + context);
     }
 
@@ -355,14 +354,4 @@ public class ReliabilityCatalogueTest {
             }
         }
     }
-
-    private static Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Dla.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private record Result(int status, String out, String err) {}
 }
