@@ -6,6 +6,7 @@ import ai.dla.nn.ParameterPaths;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -100,7 +101,11 @@ public final class CheckpointImporter {
             NDArray source = arrays.get(layout.publishedKey(e.getKey()));
             boolean grad = target.hasGradient();
             target.setRequiresGradient(false);
-            target.set(source.toType(DataType.FLOAT32, false).toByteBuffer());
+            // a slice copy: set(Buffer) goes through JNI code that sets off libtorch's
+            // AutoNonVariableTypeMode warning
+            try (NDArray values = source.toType(DataType.FLOAT32, true)) {
+                target.set(new NDIndex(":"), values);
+            }
             target.setRequiresGradient(grad);
         }
         net.clearInferenceWeights(); // the values changed in place

@@ -1,6 +1,7 @@
 package ai.dla.examples.cli;
 
 import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
 import ai.dla.light.NativeKernel;
@@ -77,6 +78,16 @@ public class DlaCommandLineTest {
                 "--output", sampleZero.toString(), "--context", "sample-zero");
         assertEquals(r.status(), 0, r.err());
         assertClose(Npy.read(sampleZero, manager), array("logits_eval"));
+    }
+
+    /** {@code dla import} in a process of its own prints no libtorch warning on its native standard error. */
+    @Test
+    public void importPrintsNoLibtorchWarning() throws IOException, InterruptedException {
+        CliRun r = CliRun.inOwnProcess("import", "--model", MODEL, "--weights", work.resolve("published.npz").toString(),
+                "--out", work.resolve("own-process").toString());
+        assertEquals(r.status(), 0, r.out());
+        assertTrue(r.out().contains("imported 410158 parameter values"), r.out());
+        assertFalse(r.out().contains("AutoNonVariableTypeMode") || r.out().contains("[W "), r.out());
     }
 
     @Test

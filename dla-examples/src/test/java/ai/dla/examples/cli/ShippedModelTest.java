@@ -11,7 +11,6 @@ import ai.dla.zoo.ModelName;
 import org.testng.annotations.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,14 +45,10 @@ public class ShippedModelTest {
      */
     @Test
     public void evalPrintsNoLibtorchWarning() throws IOException, InterruptedException {
-        List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), Dla.class.getName(), "eval", "--model", MODEL,
-                "--max-batches", "2");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(p.waitFor(), 0, out);
-        assertTrue(out.contains("top-1 "), out);
-        assertFalse(out.contains("AutoNonVariableTypeMode") || out.contains("[W "), out);
+        CliRun r = CliRun.inOwnProcess("eval", "--model", MODEL, "--max-batches", "2");
+        assertEquals(r.status(), 0, r.out());
+        assertTrue(r.out().contains("top-1 "), r.out());
+        assertFalse(r.out().contains("AutoNonVariableTypeMode") || r.out().contains("[W "), r.out());
     }
 
     @Test
