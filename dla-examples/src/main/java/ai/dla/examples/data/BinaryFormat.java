@@ -205,12 +205,14 @@ enum BinaryFormat {
         byte[] records = new byte[Math.toIntExact(total)];
         int offset = 0;
         for (Path file : sources) {
-            byte[] part = Files.readAllBytes(file);
-            if (part.length % recordSize() != 0 || offset + part.length > records.length) {
-                throw new IOException(file + " changed while it was read: check the file and try again");
+            int size = Math.toIntExact(Files.size(file));
+            try (InputStream in = Files.newInputStream(file)) {
+                if (size % recordSize() != 0 || offset + size > records.length
+                        || in.readNBytes(records, offset, size) != size || in.read() != -1) {
+                    throw new IOException(file + " changed while it was read: check the file and try again");
+                }
             }
-            System.arraycopy(part, 0, records, offset, part.length);
-            offset += part.length;
+            offset += size;
         }
         NDArray table = BinaryImageDataset.bytes(records, new Shape(total / recordSize(), recordSize()), manager);
         NDArray images = table.get(":, {}:", labelBytes).reshape(-1, 3, SIDE_32, SIDE_32).transpose(0, 2, 3, 1);
@@ -223,35 +225,40 @@ enum BinaryFormat {
         return labelBytes + 3 * SIDE_32 * SIDE_32;
     }
 
+    /** Reads an IDX file's header: the count, after checking the magic number and the 28×28 size. */
     private static int idxCount(Path file, int magic) throws IOException {
         try (DataInputStream in = idxStream(file, magic)) {
-            int count = in.readInt();
-            boolean images = magic == IDX_IMAGES;
-            if (images && (in.readInt() != SIDE_28 || in.readInt() != SIDE_28)) {
-                throw new IllegalArgumentException(file + " does not hold 28x28 images.");
-            }
-            long expected = (long) count * (images ? SIDE_28 * SIDE_28 : 1);
-            long actual = in.transferTo(OutputStream.nullOutputStream());
-            if (actual != expected) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "%s is damaged: its header announces %d %s (%d bytes) but %d bytes follow; copy the"
-                                + " file again.", file, count, images ? "images" : "labels", expected, actual));
-            }
-            return count;
+            return idxHeader(file, magic, in);
         } catch (EOFException e) {
             throw new IllegalArgumentException(file + " ends early: it is empty or truncated; copy the file again.", e);
         }
     }
 
+    /** Reads an IDX file's bytes after its header, refusing a file whose length is not the header's. */
     private static byte[] idxBody(Path file, int magic) throws IOException {
         try (DataInputStream in = idxStream(file, magic)) {
-            int count = in.readInt();
-            int bytes = count;
-            if (magic == IDX_IMAGES) {
-                bytes = Math.multiplyExact(count, in.readInt() * in.readInt());
+            int count = idxHeader(file, magic, in);
+            boolean images = magic == IDX_IMAGES;
+            int expected = Math.multiplyExact(count, images ? SIDE_28 * SIDE_28 : 1);
+            byte[] body = in.readNBytes(expected);
+            long actual = body.length + in.transferTo(OutputStream.nullOutputStream());
+            if (actual != expected) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "%s is damaged: its header announces %d %s (%d bytes) but %d bytes follow; copy the"
+                                + " file again.", file, count, images ? "images" : "labels", expected, actual));
             }
-            return in.readNBytes(bytes);
+            return body;
+        } catch (EOFException e) {
+            throw new IllegalArgumentException(file + " ends early: it is empty or truncated; copy the file again.", e);
         }
+    }
+
+    private static int idxHeader(Path file, int magic, DataInputStream in) throws IOException {
+        int count = in.readInt();
+        if (magic == IDX_IMAGES && (in.readInt() != SIDE_28 || in.readInt() != SIDE_28)) {
+            throw new IllegalArgumentException(file + " does not hold 28x28 images.");
+        }
+        return count;
     }
 
     /** Opens an IDX file, gunzipping a {@code .gz} one, and reads and checks its magic number. */

@@ -23,8 +23,9 @@ import java.util.List;
  * nothing is written to DJL's cache. Hand-written because DJL's {@code Cifar10} and {@code
  * FashionMnist} read only through a DJL repository, which copies the files into its cache first.
  *
- * <p>{@link Builder#build()} checks the folder and the files of the split (names, sizes, IDX
- * headers) and names what is wrong; {@link #prepare(Progress)} reads the split into memory.
+ * <p>{@link Builder#build()} checks the folder and the files of the split (names, CIFAR record
+ * sizes, IDX headers) and names what is wrong; {@link #prepare(Progress)} reads the split into
+ * memory, each file once, and refuses an IDX file whose length is not its header's.
  * Samples are float32 HWC images, values 0 to 255: (32, 32, 3) for CIFAR, (28, 28, 1) for
  * Fashion-MNIST; labels are float32 class indices. The default pipeline is {@link ToTensor}.
  */
@@ -115,6 +116,8 @@ public final class BinaryImageDataset extends ArrayDataset {
      * Reads the split into memory, once.
      *
      * @param progress unused: nothing is downloaded
+     * @throws IllegalArgumentException if an IDX file holds more or fewer bytes than its header
+     *     announces (a damaged copy), naming the file
      * @throws IOException if a file cannot be read, or has changed since the build and no longer
      *     has its format
      */
