@@ -71,6 +71,7 @@ public final class DlaImagePredictor implements Serializable {
     private final int batchSize;
     private final String inputCol;
     private final ExecutorSettings settings;
+    private transient LongAccumulator loads;
 
     private DlaImagePredictor(Builder b) {
         source = b.source;
@@ -140,10 +141,23 @@ public final class DlaImagePredictor implements Serializable {
      */
     public Dataset<Row> transform(Dataset<Row> images) {
         StructType schema = outputSchema(images.schema());
-        LongAccumulator loads = images.sparkSession().sparkContext().longAccumulator("dla model loads");
+        if (loads == null) {
+            loads = images.sparkSession().sparkContext().longAccumulator("dla model loads");
+        }
         PredictionJob job = new PredictionJob(source, output, topK, batchSize, images.schema().fieldIndex(inputCol),
                 settings, loads);
         return images.mapPartitions(job, Encoders.row(schema));
+    }
+
+    /**
+     * Returns how many times executors loaded a model for the jobs that ran on this predictor's
+     * transforms: once per executor JVM (and per model), or 0 where the JVM had it already. Counted
+     * by a Spark accumulator, so a JVM that a failed task attempt loaded in counts too.
+     *
+     * @return the loads so far; 0 before an action has run
+     */
+    public long modelLoads() {
+        return loads == null ? 0 : loads.value();
     }
 
     /** What the rows get. */

@@ -96,6 +96,7 @@ public class DlaImagePredictorTest {
         DlaImagePredictor predictor = DlaImagePredictor.builder().setModel(MODEL).optBatchSize(3).build();
         List<Row> rows = predictor.transform(read()).drop("content").collectAsList();
         assertEquals(ExecutorModels.loadsInThisJvm() - before, 1, "model loads in this JVM, over 3 partitions");
+        assertEquals(predictor.modelLoads(), 1, "the loads the driver counts");
 
         assertEquals(rows.size(), samples.size() + DAMAGED.size());
         Map<String, Row> byName = new HashMap<>();
@@ -131,6 +132,7 @@ public class DlaImagePredictorTest {
         long again = ExecutorModels.loadsInThisJvm();
         assertEquals(predictor.transform(read()).filter("error is null").count(), samples.size());
         assertEquals(ExecutorModels.loadsInThisJvm(), again, "a second job reuses the model");
+        assertEquals(predictor.modelLoads(), 1);
     }
 
     @Test
