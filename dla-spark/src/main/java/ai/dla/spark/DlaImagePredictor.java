@@ -11,7 +11,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.LongAccumulator;
 
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -71,7 +70,7 @@ public final class DlaImagePredictor implements Serializable {
     private final int batchSize;
     private final String inputCol;
     private final ExecutorSettings settings;
-    private transient LongAccumulator loads;
+    private transient PredictionMetrics metrics;
 
     private DlaImagePredictor(Builder b) {
         source = b.source;
@@ -141,23 +140,40 @@ public final class DlaImagePredictor implements Serializable {
      */
     public Dataset<Row> transform(Dataset<Row> images) {
         StructType schema = outputSchema(images.schema());
-        if (loads == null) {
-            loads = images.sparkSession().sparkContext().longAccumulator("dla model loads");
+        if (metrics == null) {
+            metrics = new PredictionMetrics(images.sparkSession().sparkContext());
         }
         PredictionJob job = new PredictionJob(source, output, topK, batchSize, images.schema().fieldIndex(inputCol),
-                settings, loads);
+                settings, metrics);
         return images.mapPartitions(job, Encoders.row(schema));
     }
 
     /**
-     * Returns how many times executors loaded a model for the jobs that ran on this predictor's
-     * transforms: once per executor JVM (and per model), or 0 where the JVM had it already. Counted
-     * by a Spark accumulator, so a JVM that a failed task attempt loaded in counts too.
+     * Returns what the executors did for the jobs that ran on this predictor's transforms so far (all
+     * zero before an action has run). Counted by Spark accumulators: a task attempt that failed and
+     * ran again counts twice.
      *
-     * @return the loads so far; 0 before an action has run
+     * @return the counts and times
      */
-    public long modelLoads() {
-        return loads == null ? 0 : loads.value();
+    public Metrics metrics() {
+        return metrics == null ? new Metrics(0, 0, 0, 0, 0, 0, 0) : metrics.value();
+    }
+
+    /**
+     * What the executors did, summed over their tasks.
+     *
+     * @param modelLoads the models loaded: once per executor JVM and model, 0 where the JVM had it
+     * @param images the rows seen
+     * @param errors the rows that got an error
+     * @param loadSeconds the time spent loading models
+     * @param decodeSeconds the time spent decoding image bytes
+     * @param predictSeconds the time spent in {@code batchPredict} (preprocessing, the network, the
+     *     softmax or pooling)
+     * @param taskSeconds the whole time of the tasks, from their first row to their end: the above,
+     *     and reading the files and writing the results, Spark's own work in the task
+     */
+    public record Metrics(long modelLoads, long images, long errors, double loadSeconds, double decodeSeconds,
+            double predictSeconds, double taskSeconds) {
     }
 
     /** What the rows get. */

@@ -6,8 +6,6 @@ import ai.djl.ModelException;
 import ai.djl.modality.cv.Image;
 import ai.djl.repository.zoo.ZooModel;
 
-import org.apache.spark.util.LongAccumulator;
-
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -34,16 +32,17 @@ final class ExecutorModels {
      * @param output what it returns
      * @param settings what the JVM needs; applied and checked on every call, so that a predictor whose
      *     settings contradict the JVM's fails even when its model is already loaded
-     * @param loads counts the loads, for the driver
+     * @param metrics counts the loads and their time, for the driver
      * @return the model, shared: do not close it
      * @throws DlaSparkException if the engine does not start or the model does not load
      */
     static synchronized ZooModel<Image, ?> get(ModelSource source, DlaImagePredictor.Output output,
-            ExecutorSettings settings, LongAccumulator loads) {
+            ExecutorSettings settings, PredictionMetrics metrics) {
         settings.apply();
         Key key = new Key(source, output);
         ZooModel<Image, ?> model = MODELS.get(key);
         if (model == null) {
+            long start = System.nanoTime();
             try {
                 model = source.criteria(Image.class, output.type()).build().loadModel();
             } catch (WeightsNotAvailableException e) {
@@ -57,7 +56,8 @@ final class ExecutorModels {
             }
             MODELS.put(key, model);
             LOADS.incrementAndGet();
-            loads.add(1);
+            metrics.loads.add(1);
+            metrics.loadNanos.add(System.nanoTime() - start);
         }
         return model;
     }

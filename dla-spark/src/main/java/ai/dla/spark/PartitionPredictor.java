@@ -80,6 +80,7 @@ final class PartitionPredictor implements Iterator<Row> {
         String[] errors = new String[batch.size()];
         List<Image> images = new ArrayList<>();
         List<Integer> decoded = new ArrayList<>();
+        long start = System.nanoTime();
         for (int i = 0; i < batch.size(); i++) {
             try {
                 images.add(decode(batch.get(i)));
@@ -88,17 +89,23 @@ final class PartitionPredictor implements Iterator<Row> {
                 errors[i] = e.getMessage();
             }
         }
+        job.metrics().decodeNanos.add(System.nanoTime() - start);
         if (!images.isEmpty()) {
             predict(images, decoded, results, errors);
         }
         for (int i = 0; i < batch.size(); i++) {
             ready.add(withPrediction(batch.get(i), results[i], errors[i]));
+            if (errors[i] != null) {
+                job.metrics().errors.add(1);
+            }
         }
+        job.metrics().images.add(batch.size());
     }
 
     /** One batchPredict; if it fails, each image alone, so that only the bad ones get an error. */
     private void predict(List<Image> images, List<Integer> rowsOf, Object[] results, String[] errors) {
         Predictor<Image, Object> p = predictor();
+        long start = System.nanoTime();
         try {
             List<Object> out = p.batchPredict(images);
             for (int j = 0; j < out.size(); j++) {
@@ -112,13 +119,15 @@ final class PartitionPredictor implements Iterator<Row> {
                     errors[rowsOf.get(j)] = "the model cannot take this image: " + e.getMessage();
                 }
             }
+        } finally {
+            job.metrics().predictNanos.add(System.nanoTime() - start);
         }
     }
 
     @SuppressWarnings("unchecked")
     private Predictor<Image, Object> predictor() {
         if (predictor == null) {
-            ZooModel<Image, ?> model = ExecutorModels.get(job.source(), job.output(), job.settings(), job.loads());
+            ZooModel<Image, ?> model = ExecutorModels.get(job.source(), job.output(), job.settings(), job.metrics());
             if (job.output() == DlaImagePredictor.Output.CLASSES) {
                 int classes = ((DlaResNet) model.getBlock()).getConfig().classes();
                 if (job.topK() > classes) {

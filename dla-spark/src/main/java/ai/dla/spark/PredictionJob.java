@@ -3,7 +3,6 @@ package ai.dla.spark;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.TaskCompletionListener;
 
 import java.util.Iterator;
@@ -19,19 +18,23 @@ import java.util.Iterator;
  * @param batchSize the images per {@code batchPredict}
  * @param contentIndex the position of the image bytes in the input rows
  * @param settings what the executor JVM needs before it loads the model
- * @param loads counts the model loads, for the driver
+ * @param metrics the counters the executors add to, for the driver
  */
 record PredictionJob(ModelSource source, DlaImagePredictor.Output output, int topK, int batchSize, int contentIndex,
-        ExecutorSettings settings, LongAccumulator loads) implements MapPartitionsFunction<Row, Row> {
+        ExecutorSettings settings, PredictionMetrics metrics) implements MapPartitionsFunction<Row, Row> {
 
     private static final long serialVersionUID = 1L;
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
+        long start = System.nanoTime();
         PartitionPredictor partition = new PartitionPredictor(this, rows);
         TaskContext task = TaskContext.get();
         if (task != null) {
-            task.addTaskCompletionListener((TaskCompletionListener) context -> partition.close());
+            task.addTaskCompletionListener((TaskCompletionListener) context -> {
+                partition.close();
+                metrics.taskNanos.add(System.nanoTime() - start);
+            });
         }
         return partition;
     }

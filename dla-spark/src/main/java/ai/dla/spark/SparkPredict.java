@@ -219,9 +219,13 @@ public final class SparkPredict implements Callable<Integer> {
         long rows = written.count();
         List<Row> errors = written.filter(functions.col(DlaImagePredictor.ERROR).isNotNull())
                 .select("path", DlaImagePredictor.ERROR).collectAsList();
-        out.printf(Locale.ROOT, "%s: %d images, %d with an error, in %.1f s (%.1f images/s), %d model loads on the"
-                + " executors -> %s%n", NAME, rows, errors.size(), seconds, rows / seconds, predictor.modelLoads(),
-                output);
+        DlaImagePredictor.Metrics m = predictor.metrics();
+        out.printf(Locale.ROOT, "%s: %d images, %d with an error, in %.1f s (%.1f images/s) -> %s%n", NAME, rows,
+                errors.size(), seconds, rows / seconds, output);
+        out.printf(Locale.ROOT, "  in the tasks, %.1f s: batchPredict %.1f s, decoding %.1f s, %d model loads %.1f s,"
+                + " the rest %.1f s (reading files, writing Parquet, Spark)%n", m.taskSeconds(), m.predictSeconds(),
+                m.decodeSeconds(), m.modelLoads(), m.loadSeconds(),
+                m.taskSeconds() - m.predictSeconds() - m.decodeSeconds() - m.loadSeconds());
         for (Row e : errors.subList(0, Math.min(10, errors.size()))) {
             out.println("  " + e.getString(0) + ": " + e.getString(1));
         }

@@ -90,13 +90,24 @@ public class DlaImagePredictorTest {
         return spark.read().format("binaryFile").load(images.toString()).repartition(3);
     }
 
-    @Test(priority = 0)
+    /**
+     * The first test of its JVM (each test class has one: see the pom), so that the model is not
+     * loaded yet.
+     */
+    @Test(priority = -1)
     public void goodImagesGetThePredictorsAnswerDamagedOnesAnErrorAndTheModelLoadsOnce() throws Exception {
         long before = ExecutorModels.loadsInThisJvm();
+        assertEquals(before, 0, "a model was loaded in this JVM before this test");
         DlaImagePredictor predictor = DlaImagePredictor.builder().setModel(MODEL).optBatchSize(3).build();
         List<Row> rows = predictor.transform(read()).drop("content").collectAsList();
         assertEquals(ExecutorModels.loadsInThisJvm() - before, 1, "model loads in this JVM, over 3 partitions");
-        assertEquals(predictor.modelLoads(), 1, "the loads the driver counts");
+        DlaImagePredictor.Metrics metrics = predictor.metrics();
+        assertEquals(metrics.modelLoads(), 1, "the loads the driver counts");
+        assertEquals(metrics.images(), samples.size() + DAMAGED.size());
+        assertEquals(metrics.errors(), DAMAGED.size());
+        assertTrue(metrics.predictSeconds() > 0 && metrics.decodeSeconds() > 0, metrics.toString());
+        assertTrue(metrics.taskSeconds() > metrics.predictSeconds() + metrics.decodeSeconds() + metrics.loadSeconds(),
+                metrics.toString());
 
         assertEquals(rows.size(), samples.size() + DAMAGED.size());
         Map<String, Row> byName = new HashMap<>();
@@ -132,7 +143,8 @@ public class DlaImagePredictorTest {
         long again = ExecutorModels.loadsInThisJvm();
         assertEquals(predictor.transform(read()).filter("error is null").count(), samples.size());
         assertEquals(ExecutorModels.loadsInThisJvm(), again, "a second job reuses the model");
-        assertEquals(predictor.modelLoads(), 1);
+        assertEquals(predictor.metrics().modelLoads(), 1);
+        assertEquals(predictor.metrics().images(), 2L * (samples.size() + DAMAGED.size()));
     }
 
     @Test
