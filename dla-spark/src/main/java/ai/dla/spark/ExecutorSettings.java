@@ -13,7 +13,8 @@ import java.nio.file.Path;
 
 /**
  * What an executor JVM needs before it loads a model, carried from the driver with the job and
- * applied once per JVM: DJL's offline switch, DJL's cache directory and the weights repository.
+ * applied before each task's first batch: DJL's offline switch, DJL's cache directory, the weights
+ * repository and PyTorch's threads.
  * Each can also come from the executor's own configuration ({@code spark.executorEnv.*} or {@code
  * spark.executor.extraJavaOptions}); a predictor's setting that contradicts it is an error, not a
  * silent choice.
@@ -21,10 +22,14 @@ import java.nio.file.Path;
  * @param offline whether DJL must not reach the network (downloads, telemetry)
  * @param cacheDir DJL's cache directory ({@code DJL_CACHE_DIR}), or null for the executor's own
  * @param weightsUrl the weights repository ({@value DlaModelZoo#REPOSITORY_PROPERTY}), or null
+ * @param threads PyTorch's threads per operation, for an engine that has not started yet; an
+ *     executor's own {@code -Dai.djl.pytorch.num_threads} wins
  */
-record ExecutorSettings(boolean offline, String cacheDir, String weightsUrl) implements Serializable {
+record ExecutorSettings(boolean offline, String cacheDir, String weightsUrl, int threads) implements Serializable {
 
     static final String CACHE_DIR = "DJL_CACHE_DIR";
+
+    static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
 
     private static final String PYTORCH = "PyTorch";
 
@@ -44,6 +49,8 @@ record ExecutorSettings(boolean offline, String cacheDir, String weightsUrl) imp
                 setIfAbsent("ai.djl.offline", "true");
                 setIfAbsent("OPT_OUT_TRACKING", "true");
             }
+            setIfAbsent(NUM_THREADS, String.valueOf(threads));
+            setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
             set(CACHE_DIR, CACHE_DIR, cacheDir, "the cache directory (optCacheDir, --cache-dir)");
             set(DlaModelZoo.REPOSITORY_PROPERTY, DlaModelZoo.REPOSITORY_ENV, weightsUrl,
                     "the weights repository (optWeightsUrl, --weights-url)");

@@ -201,6 +201,7 @@ public class DlaImagePredictorTest {
                 "more than the 10 classes", "give 1 to 10");
         assertMessage(() -> DlaImagePredictor.builder().setModel(MODEL).optTopK(0).build(), "1 or more; got 0");
         assertMessage(() -> DlaImagePredictor.builder().setModel(MODEL).optBatchSize(0).build(), "1 or more; got 0");
+        assertMessage(() -> DlaImagePredictor.builder().setModel(MODEL).optThreads(0).build(), "1 or more; got 0");
         assertMessage(() -> DlaImagePredictor.Output.fromId("logits"), "use classes or embedding");
     }
 

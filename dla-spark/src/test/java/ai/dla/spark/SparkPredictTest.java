@@ -115,6 +115,8 @@ public class SparkPredictTest {
                 "'x'");
         assertUsage(run("--model", DlaImagePredictorTest.MODEL, "--output", out, "--partitions", "0", image),
                 "--partitions takes 1 or more");
+        assertUsage(run("--model", DlaImagePredictorTest.MODEL, "--output", out, "--threads", "0", image),
+                "threads are PyTorch's per operation, 1 or more");
         assertTrue(Files.notExists(Path.of(out)));
     }
 
