@@ -23,14 +23,15 @@ predict() {  # $1: extra JVM flags
   echo "dla predict $1: $(echo "$end - $start" | bc) s wall for $(ls "$IMAGES" | wc -l) images"
 }
 
-spark() {  # $1: extra JVM flags, $2: extra spark-predict flags
-  local start end
+spark() {  # $1: extra JVM flags, $2: extra spark-predict flags; --conf-128m: Spark's own partition size
+  local start end conf=""
   start=$(date +%s.%N)
+  case "$2" in *--conf-128m*) conf="--conf spark.sql.files.maxPartitionBytes=128m" ;; esac
   java $1 $OPENS -cp "$CP" org.apache.spark.deploy.SparkSubmit --master 'local[2]' --conf spark.ui.enabled=false \
-    --class ai.dla.spark.SparkPredict $JAR --model $MODEL --output /tmp/dla-bench.parquet --overwrite $2 "$IMAGES" \
-    2>/dev/null | sed "s/^/  /"
+    $conf --class ai.dla.spark.SparkPredict $JAR --model $MODEL --output /tmp/dla-bench.parquet --overwrite ${2//--conf-128m/} \
+    "$IMAGES" 2>/dev/null | sed "s/^/  /"
   end=$(date +%s.%N)
-  echo "spark local[2] $1 $2: $(echo "$end - $start" | bc) s wall"
+  echo "spark local[2] $1 $2 $conf: $(echo "$end - $start" | bc) s wall"
 }
 
 for round in 1 2 3; do
@@ -41,9 +42,9 @@ for round in 1 2 3; do
   s=$(date +%s.%N); java -jar $DLA predict --model $MODEL "$IMAGES"/fashion_mnist-test0000-ankle_boot.png > /dev/null
   echo "dla predict, one image (the start-up): $(echo "$(date +%s.%N) - $s" | bc) s wall"
   spark "" ""
-  spark "-Dai.djl.pytorch.num_threads=1" ""
-  spark "-Dai.djl.pytorch.num_threads=1" "--partitions 2"
-  spark "-Dai.djl.pytorch.num_threads=1" "--partitions 2 --batch 128"
+  spark "" "--threads 2 --conf-128m"
+  spark "" "--batch 1"
+  spark "" "--batch 128"
   spark "" "--partitions 2"
 done
 echo "=== inference alone, batch 32 and 1 (dla bench): $(date -u +%H:%M:%S)"

@@ -4,6 +4,15 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
+import ai.dla.network.DlaResNet;
+import ai.dla.zoo.ModelDirectory;
+import ai.dla.zoo.ModelName;
+import ai.dla.zoo.WeightsRepository;
+
+import ai.djl.Model;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 
@@ -98,6 +107,25 @@ public class SparkSubmitIT {
         assertTrue(Files.isDirectory(cache.resolve("cache")), "the model's files went to the given cache dir");
         assertFalse(r.err().contains("multiple SLF4J"), "one logging binding: " + r.err());
         assertFalse(r.err().contains("AutoNonVariableTypeMode"), r.err());
+    }
+
+    /** Weights that do not ship in the jar, from a repository that dla publish wrote, named by the job. */
+    @Test
+    public void theExecutorsTakeWeightsFromTheRepositoryTheJobNames() throws Exception {
+        ModelName name = ModelName.parse("dla_l-20-cifar10");
+        Path modelDir = dir.resolve("trained");
+        try (Model model = Model.newInstance(name.toString(), "PyTorch")) {
+            DlaResNet net = name.builder().build();
+            net.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            model.setBlock(net);
+            ModelDirectory.write(modelDir, model, name, Map.of());
+        }
+        Path repository = dir.resolve("weights");
+        WeightsRepository.publish(repository, modelDir, false);
+        Run r = submit("--model", name.toString(), "--weights-url", repository.toUri().toString(), "--top", "3",
+                "--output", dir.resolve("cifar.parquet").toString(), images.toString());
+        assertEquals(r.status(), 0, r.out() + r.err());
+        assertTrue(r.out().contains(" images, 3 with an error"), r.out());
     }
 
     @Test
