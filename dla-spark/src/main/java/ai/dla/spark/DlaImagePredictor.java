@@ -5,6 +5,7 @@ import ai.dla.zoo.ModelName;
 
 import ai.djl.modality.Classifications;
 
+import org.apache.spark.SparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -146,11 +147,11 @@ public final class DlaImagePredictor implements Serializable {
      */
     public Dataset<Row> transform(Dataset<Row> images) {
         StructType schema = outputSchema(images.schema());
-        if (metrics == null) {
-            metrics = new PredictionMetrics(images.sparkSession().sparkContext());
+        SparkContext spark = images.sparkSession().sparkContext();
+        if (metrics == null || !metrics.application.equals(spark.applicationId())) {
+            metrics = new PredictionMetrics(spark);
         }
-        int taskThreads = threads > 0 ? threads : images.sparkSession().sparkContext().getConf()
-                .getInt("spark.task.cpus", 1);
+        int taskThreads = threads > 0 ? threads : spark.getConf().getInt("spark.task.cpus", 1);
         ExecutorSettings settings = new ExecutorSettings(offline, cacheDir, weightsUrl, taskThreads);
         PredictionJob job = new PredictionJob(source, output, topK, batchSize, images.schema().fieldIndex(inputCol),
                 settings, metrics);
@@ -158,8 +159,8 @@ public final class DlaImagePredictor implements Serializable {
     }
 
     /**
-     * Returns what the executors did for the jobs that ran on this predictor's transforms so far (all
-     * zero before an action has run). Counted by Spark accumulators: a task attempt that failed and
+     * Returns what the executors did for the jobs that ran on this predictor's transforms so far, in
+     * the Spark application of the last transform (all zero before an action has run). Counted by Spark accumulators: a task attempt that failed and
      * ran again counts twice.
      *
      * @return the counts and times

@@ -143,7 +143,10 @@ final class PartitionPredictor implements Iterator<Row> {
 
     private Image decode(Row row) throws IOException {
         byte[] bytes = (byte[]) row.get(job.contentIndex());
-        if (bytes == null || bytes.length == 0) {
+        if (bytes == null) {
+            throw new IOException("the row has no image bytes (null): " + FORMATS);
+        }
+        if (bytes.length == 0) {
             throw new IOException("the file is empty: " + FORMATS);
         }
         try {

@@ -13,6 +13,7 @@ final class PredictionMetrics implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    final String application;
     final LongAccumulator loads;
     final LongAccumulator loadNanos;
     final LongAccumulator images;
@@ -22,6 +23,7 @@ final class PredictionMetrics implements Serializable {
     final LongAccumulator taskNanos;
 
     PredictionMetrics(SparkContext spark) {
+        application = spark.applicationId();
         loads = spark.longAccumulator("dla model loads");
         loadNanos = spark.longAccumulator("dla model load ns");
         images = spark.longAccumulator("dla images");

@@ -201,9 +201,20 @@ public final class SparkPredict implements Callable<Integer> {
             throw new IllegalArgumentException("the output " + output + " exists: give --overwrite, or another"
                     + " --output");
         }
-        if (!spark.conf().contains(MAX_PARTITION_BYTES)) {
+        boolean ownPartitionBytes = !spark.conf().contains(MAX_PARTITION_BYTES);
+        if (ownPartitionBytes) {
             spark.conf().set(MAX_PARTITION_BYTES, "1g");
         }
+        try {
+            return predict(spark, predictor, paths);
+        } finally {
+            if (ownPartitionBytes) {
+                spark.conf().unset(MAX_PARTITION_BYTES);
+            }
+        }
+    }
+
+    private int predict(SparkSession spark, DlaImagePredictor predictor, List<String> paths) {
         DataFrameReader reader = spark.read().format("binaryFile").option("recursiveFileLookup", "true");
         if (!"*".equals(glob)) {
             reader = reader.option("pathGlobFilter", glob);
@@ -272,9 +283,12 @@ public final class SparkPredict implements Callable<Integer> {
         return paths;
     }
 
-    /** The message to show: a DlaSparkException's own, out of Spark's job-failure text. */
+    /**
+     * The message to show: a DlaSparkException's own, out of Spark's job-failure text, or the first
+     * line of any other.
+     */
     private static String message(Throwable e) {
-        String text = String.valueOf(e.getMessage());
+        String text = String.valueOf(e.getMessage()).strip();
         String marker = DlaSparkException.class.getName() + ": ";
         int at = text.indexOf(marker);
         if (at >= 0) {
@@ -282,6 +296,7 @@ public final class SparkPredict implements Callable<Integer> {
             int trace = text.indexOf("\n\tat ");
             return trace >= 0 ? text.substring(0, trace) : text;
         }
-        return text;
+        int line = text.indexOf('\n');
+        return line >= 0 ? text.substring(0, line) + " (the driver's log has the rest)" : text;
     }
 }

@@ -57,6 +57,7 @@ public class SparkPredictTest {
         String out = dir.resolve("classes.parquet").toString();
         Run r = run("--model", DlaImagePredictorTest.MODEL, "--output", out, "--batch", "3", images.toString());
         assertEquals(r.status(), 0, r.err());
+        assertTrue(!spark.conf().contains("spark.sql.files.maxPartitionBytes"), "the session's conf is as it was");
         int rows = samples.size() + 3;
         assertTrue(r.out().contains(rows + " images, 3 with an error"), r.out());
         List<Row> written = spark.read().parquet(out).collectAsList();
