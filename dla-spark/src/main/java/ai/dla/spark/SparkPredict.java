@@ -34,8 +34,11 @@ import java.util.concurrent.Callable;
  * IMAGES...}. Exit status 0 when the job ran (rows with errors included), 2 for a bad command line,
  * 1 when the job could not run.
  */
-@Command(name = "spark-predict", mixinStandardHelpOptions = true, sortOptions = false,
-        synopsisHeading = "usage: spark-submit --class ai.dla.spark.SparkPredict dla-spark.jar ",
+@Command(name = "spark-predict", sortOptions = false,
+        synopsisHeading = "", customSynopsis = {
+            "usage: spark-submit [SPARK OPTIONS] --class ai.dla.spark.SparkPredict \\",
+            "         dla-spark.jar (--model NAME | --model-dir DIR) --output DIR \\",
+            "         [OPTIONS] IMAGES...", ""},
         description = "Classify (or embed) images with a DLA model on Spark and write Parquet: path, model,"
                 + " labels, probabilities (or embedding), error.")
 public final class SparkPredict implements Callable<Integer> {
@@ -52,6 +55,9 @@ public final class SparkPredict implements Callable<Integer> {
 
     @ArgGroup(multiplicity = "1")
     private Model model;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
+    private boolean help;
 
     @Option(names = "--output", required = true, paramLabel = "DIR",
             description = "the Parquet directory to write (a local path or any Hadoop URI)")
@@ -138,6 +144,14 @@ public final class SparkPredict implements Callable<Integer> {
      * @return the exit status: 0 done, 1 the job could not run, 2 a bad command line
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            Class.forName("org.apache.spark.sql.SparkSession", false, SparkPredict.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            err.println(NAME + ": Spark is not on the class path; dla-spark.jar runs under spark-submit, which"
+                    + " brings it:\n  spark-submit --master 'local[2]' --class " + SparkPredict.class.getName()
+                    + " dla-spark.jar --model NAME --output DIR IMAGES...");
+            return 2;
+        }
         SparkPredict job = new SparkPredict();
         job.out = out;
         CommandLine cl = new CommandLine(job);
@@ -145,6 +159,7 @@ public final class SparkPredict implements Callable<Integer> {
         cl.setErr(new PrintWriter(err, true));
         cl.setParameterExceptionHandler((e, a) -> {
             err.println(NAME + ": " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
             err.println(NAME + " --help lists the flags");
             return 2;
         });

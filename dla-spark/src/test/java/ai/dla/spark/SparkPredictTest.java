@@ -104,6 +104,8 @@ public class SparkPredictTest {
         String image = images.toString();
         assertUsage(run("--output", out, image), "--model=NAME | --model-dir=DIR");
         assertUsage(run("--model", "x", "--model-dir", "y", "--output", out, image), "mutually exclusive");
+        assertUsage(run("--modle", DlaImagePredictorTest.MODEL, "--output", out, image), "Unknown option: '--modle'",
+                "Possible solutions: --model");
         assertUsage(run("--model", "dla_l-21-cifar10", "--output", out, image), "dla_l-21-cifar10");
         assertUsage(run("--model", DlaImagePredictorTest.MODEL, "--output", out), "name the images");
         assertUsage(run("--model", DlaImagePredictorTest.MODEL, "--output", out, dir.resolve("none").toString()),

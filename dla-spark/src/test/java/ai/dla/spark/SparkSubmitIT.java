@@ -109,6 +109,19 @@ public class SparkSubmitIT {
         assertFalse(r.err().contains("AutoNonVariableTypeMode"), r.err());
     }
 
+    @Test
+    public void theJarAloneSaysItRunsUnderSparkSubmit() throws Exception {
+        Path err = dir.resolve("java-jar.err");
+        Process p = process(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("dla.spark.jar"), "--help")).redirectError(err.toFile()).start();
+        assertTrue(p.waitFor(1, TimeUnit.MINUTES));
+        assertEquals(p.exitValue(), 2);
+        String message = Files.readString(err);
+        assertTrue(message.startsWith("spark-predict: Spark is not on the class path"), message);
+        assertTrue(message.contains("spark-submit --master 'local[2]' --class ai.dla.spark.SparkPredict"), message);
+        assertFalse(message.contains("\tat "), message);
+    }
+
     /** Weights that do not ship in the jar, from a repository that dla publish wrote, named by the job. */
     @Test
     public void theExecutorsTakeWeightsFromTheRepositoryTheJobNames() throws Exception {
