@@ -160,8 +160,8 @@ public final class DlaImagePredictor implements Serializable {
 
     /**
      * Returns what the executors did for the jobs that ran on this predictor's transforms so far, in
-     * the Spark application of the last transform (all zero before an action has run). Counted by Spark accumulators: a task attempt that failed and
-     * ran again counts twice.
+     * the Spark application of the last transform (all zero before an action has run). Counted by
+     * Spark accumulators: a task attempt that failed and ran again counts twice.
      *
      * @return the counts and times
      */

@@ -267,7 +267,7 @@ public final class SparkPredict implements Callable<Integer> {
         DlaImagePredictor.Metrics m = predictor.metrics();
         out.printf(Locale.ROOT, "%s: %d images, %d with an error, in %.1f s (%.1f images/s) -> %s%n", NAME, rows,
                 errors.size(), seconds, rows / seconds, output);
-        out.printf(Locale.ROOT, "  in the tasks, %.1f s: batchPredict %.1f s, decoding %.1f s, %d model loads %.1f s,"
+        out.printf(Locale.ROOT, "  in the tasks, %.1f s: batchPredict %.1f s, decoding %.1f s, model loads %d (%.1f s),"
                 + " the rest %.1f s (reading files, writing Parquet, Spark)%n", m.taskSeconds(), m.predictSeconds(),
                 m.decodeSeconds(), m.modelLoads(), m.loadSeconds(),
                 m.taskSeconds() - m.predictSeconds() - m.decodeSeconds() - m.loadSeconds());

@@ -92,7 +92,8 @@ public class SparkPredictTest {
         Run r = run("--model", DlaImagePredictorTest.MODEL, "--output", out, "--embedding", "--paths-from",
                 list.toString(), "--partitions", "2");
         assertEquals(r.status(), 0, r.err());
-        assertEquals(Arrays.asList(spark.read().parquet(out).columns()), List.of("path", "model", "embedding", "error"));
+        assertEquals(Arrays.asList(spark.read().parquet(out).columns()),
+                List.of("path", "model", "embedding", "error"));
         List<Row> rows = spark.read().parquet(out).collectAsList();
         assertEquals(rows.size(), 2);
         assertTrue(rows.get(0).getList(2).size() > 0);

@@ -189,7 +189,7 @@ public class SparkSubmitIT {
                     "--output", output.toString(), images.toString());
             assertEquals(r.status(), 0, r.out() + r.err());
             assertTrue(r.out().contains(" images, 3 with an error"), r.out());
-            assertTrue(r.out().contains(", 2 model loads "), r.out());
+            assertTrue(r.out().contains(", model loads 2 ("), r.out());
             assertTrue(Files.exists(output.resolve("_SUCCESS")));
             assertTrue(Files.isDirectory(cache.resolve("cache")), "the executors used the job's cache directory");
         } finally {
