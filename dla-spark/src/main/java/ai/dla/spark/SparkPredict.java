@@ -45,6 +45,8 @@ public final class SparkPredict implements Callable<Integer> {
 
     private static final String NAME = "spark-predict";
 
+    private static final int SHOWN_ERRORS = 10;
+
     /**
      * Spark's bound on the bytes of a read partition, where each file counts at least 4 MB: at
      * Spark's 128 MB a task gets 32 images, and its fixed cost (about 80 ms) outweighs them. At 1 GB
@@ -261,21 +263,23 @@ public final class SparkPredict implements Callable<Integer> {
                 .write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(output);
         double seconds = (System.nanoTime() - start) / 1e9;
         Dataset<Row> written = spark.read().parquet(output);
-        long rows = written.count();
+        Row counts = written.agg(functions.count(functions.lit(1)), functions.count(DlaImagePredictor.ERROR)).first();
+        long rows = counts.getLong(0);
+        long failed = counts.getLong(1);
         List<Row> errors = written.filter(functions.col(DlaImagePredictor.ERROR).isNotNull())
-                .select("path", DlaImagePredictor.ERROR).collectAsList();
+                .select("path", DlaImagePredictor.ERROR).limit(SHOWN_ERRORS).collectAsList();
         DlaImagePredictor.Metrics m = predictor.metrics();
         out.printf(Locale.ROOT, "%s: %d images, %d with an error, in %.1f s (%.1f images/s) -> %s%n", NAME, rows,
-                errors.size(), seconds, rows / seconds, output);
+                failed, seconds, rows / seconds, output);
         out.printf(Locale.ROOT, "  in the tasks, %.1f s: batchPredict %.1f s, decoding %.1f s, model loads %d (%.1f s),"
                 + " the rest %.1f s (reading files, writing Parquet, Spark)%n", m.taskSeconds(), m.predictSeconds(),
                 m.decodeSeconds(), m.modelLoads(), m.loadSeconds(),
                 m.taskSeconds() - m.predictSeconds() - m.decodeSeconds() - m.loadSeconds());
-        for (Row e : errors.subList(0, Math.min(10, errors.size()))) {
+        for (Row e : errors) {
             out.println("  " + e.getString(0) + ": " + e.getString(1));
         }
-        if (errors.size() > 10) {
-            out.println("  (" + (errors.size() - 10) + " more: the rows whose error is not null)");
+        if (failed > errors.size()) {
+            out.println("  (" + (failed - errors.size()) + " more: the rows whose error is not null)");
         }
         return 0;
     }

@@ -100,6 +100,20 @@ public class SparkPredictTest {
     }
 
     @Test
+    public void manyErrorsAreCountedAndTheFirstTenShown() throws IOException {
+        Path broken = Files.createDirectories(dir.resolve("broken"));
+        for (int i = 0; i < 12; i++) {
+            Files.writeString(broken.resolve("broken-" + i + ".png"), "not a PNG " + i, StandardCharsets.UTF_8);
+        }
+        Run r = run("--model", DlaImagePredictorTest.MODEL, "--output", dir.resolve("broken.parquet").toString(),
+                broken.toString());
+        assertEquals(r.status(), 0, r.err());
+        assertTrue(r.out().contains("12 images, 12 with an error"), r.out());
+        assertEquals(r.out().lines().filter(l -> l.contains("broken-")).count(), 10, r.out());
+        assertTrue(r.out().contains("(2 more: the rows whose error is not null)"), r.out());
+    }
+
+    @Test
     public void aBadCommandLineExitsTwoAndSaysWhy() {
         String out = dir.resolve("never.parquet").toString();
         String image = images.toString();
