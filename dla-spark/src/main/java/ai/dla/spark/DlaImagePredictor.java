@@ -45,6 +45,10 @@ import java.util.Locale;
  * Before each task's first batch an executor applies this predictor's settings (offline switch,
  * cache directory, weights repository, PyTorch's threads) and checks that the engine starts; what
  * cannot work there fails the job with a {@link DlaSparkException} that names the setting to fix.
+ *
+ * <p>Partitions are the reader's: for folders of small images, read with {@code
+ * spark.sql.files.maxPartitionBytes} at 1g (as {@link SparkPredict} does), since Spark counts each
+ * file as 4 MB and its 128 MB partitions make tasks of 32 images whose fixed cost outweighs them.
  */
 public final class DlaImagePredictor implements Serializable {
 

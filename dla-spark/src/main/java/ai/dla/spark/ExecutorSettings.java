@@ -29,7 +29,7 @@ record ExecutorSettings(boolean offline, String cacheDir, String weightsUrl, int
 
     static final String CACHE_DIR = "DJL_CACHE_DIR";
 
-    static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
+    private static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
 
     private static final String PYTORCH = "PyTorch";
 
