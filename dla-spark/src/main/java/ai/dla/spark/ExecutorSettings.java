@@ -1,9 +1,12 @@
 package ai.dla.spark;
 
+import ai.dla.runtime.NativeMemory;
 import ai.dla.zoo.DlaModelZoo;
 
 import ai.djl.engine.Engine;
 import ai.djl.util.Utils;
+
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -14,7 +17,9 @@ import java.nio.file.Path;
 /**
  * What an executor JVM needs before it loads a model, carried from the driver with the job and
  * applied before each task's first batch: DJL's offline switch, DJL's cache directory, the weights
- * repository and PyTorch's threads.
+ * repository and PyTorch's threads. The first task of an executor also sets glibc's allocator as
+ * far as a running JVM can ({@link NativeMemory#keepFreedMemory()}), and warns if the executor was
+ * started without {@code spark.executorEnv.GLIBC_TUNABLES} or a preloaded allocator.
  * Each can also come from the executor's own configuration ({@code spark.executorEnv.*} or {@code
  * spark.executor.extraJavaOptions}); a predictor's setting that contradicts it is an error, not a
  * silent choice.
@@ -32,6 +37,9 @@ record ExecutorSettings(boolean offline, String cacheDir, String weightsUrl, int
     private static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
 
     private static final String PYTORCH = "PyTorch";
+
+    /** Whether this JVM's allocator has been set and checked, once per executor. */
+    private static boolean allocatorChecked;
 
     private static final String CACHE_FIX = "set spark.executorEnv." + CACHE_DIR + " to a writable local directory,"
             + " or give the predictor a cache directory (optCacheDir, --cache-dir)";
@@ -54,6 +62,16 @@ record ExecutorSettings(boolean offline, String cacheDir, String weightsUrl, int
             set(CACHE_DIR, CACHE_DIR, cacheDir, "the cache directory (optCacheDir, --cache-dir)");
             set(DlaModelZoo.REPOSITORY_PROPERTY, DlaModelZoo.REPOSITORY_ENV, weightsUrl,
                     "the weights repository (optWeightsUrl, --weights-url)");
+            if (!allocatorChecked) {
+                allocatorChecked = true;
+                NativeMemory.keepFreedMemory();
+                if (NativeMemory.isMissing()) {
+                    LoggerFactory.getLogger(ExecutorSettings.class).warn("Executor {} was started without {}={}"
+                            + " (spark-predict sets spark.executorEnv.{}; set it for your own jobs): glibc's"
+                            + " per-thread arenas make large tensors page-fault in at every batch", host(),
+                            NativeMemory.TUNABLES_VARIABLE, NativeMemory.TUNABLES, NativeMemory.TUNABLES_VARIABLE);
+                }
+            }
         }
         Path cache = Utils.getCacheDir();
         try {

@@ -1,5 +1,7 @@
 package ai.dla.spark;
 
+import ai.dla.runtime.NativeMemory;
+
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.AnalysisException;
@@ -44,6 +46,12 @@ import java.util.concurrent.Callable;
 public final class SparkPredict implements Callable<Integer> {
 
     private static final String NAME = "spark-predict";
+
+    /**
+     * The executors' glibc settings, which a job started here sets unless the conf has them: glibc is
+     * on every executor, where tcmalloc may not be (name it with spark.executorEnv.LD_PRELOAD).
+     */
+    private static final String EXECUTOR_TUNABLES = "spark.executorEnv." + NativeMemory.TUNABLES_VARIABLE;
 
     private static final int SHOWN_ERRORS = 10;
 
@@ -134,6 +142,12 @@ public final class SparkPredict implements Callable<Integer> {
      * @param args the command line
      */
     public static void main(String[] args) {
+        try {
+            NativeMemory.restartWithAllocator();
+        } catch (IllegalArgumentException e) {
+            System.err.println(NAME + ": " + e.getMessage());
+            System.exit(2);
+        }
         System.exit(run(args, System.out, System.err));
     }
 
@@ -200,6 +214,9 @@ public final class SparkPredict implements Callable<Integer> {
         SparkSession.Builder session = SparkSession.builder().appName("dla spark-predict");
         if (master != null) {
             session.master(master);
+        }
+        if (created && !new SparkConf().contains(EXECUTOR_TUNABLES)) {
+            session.config(EXECUTOR_TUNABLES, NativeMemory.TUNABLES);
         }
         SparkSession spark = session.getOrCreate();
         try {

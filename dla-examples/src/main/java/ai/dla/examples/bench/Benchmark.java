@@ -97,7 +97,8 @@ public final class Benchmark implements AutoCloseable {
      * @param training whether to time training steps (else eval-mode forward passes)
      * @param warmup the rounds run first and not timed
      * @param steps the rounds timed
-     * @param afterRound called with the number of timed rounds completed, after each one
+     * @param afterRound called with 0 when the warm-up is over, then with the number of timed rounds
+     *     completed after each one
      * @return the times of each network, in the order given
      */
     public static List<StepTimes> interleaved(
@@ -105,6 +106,9 @@ public final class Benchmark implements AutoCloseable {
         long[][] nanos = new long[benchmarks.size()][steps];
         long[] kernelCalls = new long[benchmarks.size()];
         for (int i = -warmup; i < steps; i++) {
+            if (i == 0) {
+                afterRound.accept(0);
+            }
             for (int b = 0; b < benchmarks.size(); b++) {
                 Benchmark bench = benchmarks.get(b);
                 long calls = NativeKernel.calls();

@@ -4,7 +4,8 @@ import ai.dla.examples.bench.Benchmark;
 import ai.dla.examples.bench.ResidentMemory;
 import ai.dla.examples.bench.ServingSoak;
 import ai.dla.examples.bench.StepTimes;
-import ai.dla.examples.runtime.NativeMemory;
+import ai.dla.runtime.NativeMemory;
+import ai.dla.runtime.ProcessCounters;
 import ai.dla.examples.train.Devices;
 import ai.dla.light.NativeKernel;
 import ai.dla.network.Variant;
@@ -162,7 +163,7 @@ final class BenchCommand extends DlaCommand {
             throw new UsageException("dla bench: --profile records one measurement: give one --mode and no --compare");
         }
         Device device = Devices.of(devices)[0];
-        boolean keepFreed = NativeMemory.keepFreedMemory();
+        NativeMemory.keepFreedMemory();
         Engine.getInstance(); // loads libtorch, which JniUtils calls below
         if (threads != null) {
             JniUtils.setNumThreads(positive("--threads", threads));
@@ -170,7 +171,7 @@ final class BenchCommand extends DlaCommand {
         out.printf(Locale.ROOT, "dla bench: batch %d of %dx%dx%d, %s, %d PyTorch thread(s), %d warm-up + %d timed steps"
                         + ", context %s, %s%n", latency ? 1 : batchSize, name.dataset().getChannels(),
                 name.dataset().getImageSize(), name.dataset().getImageSize(), device, JniUtils.getNumThreads(), warmup,
-                timed, contextMode.getId(), keepFreed ? "freed native memory kept for reuse" : "default native allocator");
+                timed, contextMode.getId(), NativeMemory.describe());
         out.println("DLA-L inference on the CPU: " + NativeKernel.describe());
         out.printf(Locale.ROOT, "%-7s %-24s %10s %10s %10s %10s %10s %11s%n", "mode", "model", "img/s", "median ms",
                 "min ms", "max ms", "p99 ms", "kernel/step");
@@ -184,8 +185,11 @@ final class BenchCommand extends DlaCommand {
                     JniUtils.startProfile(false, true, false);
                 }
                 boolean training = m == Mode.TRAIN;
+                ProcessCounters[] timedStart = {ProcessCounters.now()};
                 List<StepTimes> results = Benchmark.interleaved(benchmarks, training, warmup, timed, done -> {
-                    if (training && every > 0 && done % every == 0) {
+                    if (done == 0) {
+                        timedStart[0] = ProcessCounters.now();
+                    } else if (training && every > 0 && done % every == 0) {
                         out.printf(Locale.ROOT, "  step %d: resident memory %s (Java heap committed %s)%n",
                                 done, ResidentMemory.format(ResidentMemory.current()),
                                 ResidentMemory.format(OptionalLong.of(ManagementFactory.getMemoryMXBean()
@@ -205,6 +209,8 @@ final class BenchCommand extends DlaCommand {
                     out.printf(Locale.ROOT, "%-7s time ratio %s / %s: %.2f%n", m, models.get(0), models.get(1),
                             results.get(0).medianMillis() / results.get(1).medianMillis());
                 }
+                out.printf(Locale.ROOT, "%-7s timed steps: %s%n", m,
+                        ProcessCounters.now().since(timedStart[0], timed * models.size()));
             } finally {
                 for (Benchmark b : benchmarks) {
                     b.close();

@@ -1,6 +1,7 @@
 package ai.dla.examples.cli;
 
 import ai.dla.examples.train.Schedule;
+import ai.dla.runtime.NativeMemory;
 import ai.dla.stage.ContextMode;
 import ai.dla.zoo.DatasetProfile;
 
@@ -32,6 +33,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -58,6 +60,9 @@ public final class Dla implements Callable<Integer> {
 
     private static final String VERSION_FILE = "version.properties";
 
+    /** The commands that run a network step after step, and so want the allocator to reuse freed memory. */
+    private static final Set<String> STEPPING_COMMANDS = Set.of("train", "eval", "bench");
+
     private final PrintStream out;
 
     @Spec
@@ -73,11 +78,21 @@ public final class Dla implements Callable<Integer> {
     }
 
     /**
-     * Runs a command and exits: 0 on success, 1 on failure, 2 on a bad command line.
+     * Runs a command and exits: 0 on success, 1 on failure, 2 on a bad command line. {@code train},
+     * {@code eval} and {@code bench} first restart the JVM with an allocator that reuses freed
+     * memory ({@link NativeMemory#restartWithAllocator()}) where it has none.
      *
      * @param args the command and its flags
      */
     public static void main(String[] args) {
+        if (args.length > 0 && STEPPING_COMMANDS.contains(args[0])) {
+            try {
+                NativeMemory.restartWithAllocator();
+            } catch (IllegalArgumentException e) {
+                System.err.println("dla: " + e.getMessage());
+                System.exit(USAGE);
+            }
+        }
         System.exit(run(args, System.out, System.err));
     }
 

@@ -2,6 +2,7 @@ package ai.dla.examples.cli;
 
 import ai.dla.examples.data.TrainingData;
 import ai.dla.examples.train.Score;
+import ai.dla.runtime.NativeMemory;
 import ai.dla.network.DlaResNet;
 import ai.dla.zoo.DatasetProfile;
 import ai.dla.zoo.DlaBlockFactory;
@@ -22,6 +23,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.concurrent.ExecutorService;
 
 /** {@code dla eval}: top-1 and top-5 of a model on a dataset's test split. */
 @Command(name = "eval", description = "print a model's top-1 and top-5 accuracy on a dataset's test split")
@@ -48,7 +50,9 @@ final class EvalCommand extends DlaCommand {
     void run(PrintStream out) throws Exception {
         positive("--batch-size", batchSize);
         long limit = maxBatches == null ? -1 : positive("--max-batches", maxBatches);
+        NativeMemory.keepFreedMemory();
         long begin = System.nanoTime();
+        ExecutorService loader = TrainingData.loader();
         try (ZooModel<NDList, NDList> model = models.load(name(), NDList.class, NDList.class);
                 NDManager manager = NDManager.newBaseManager()) {
             DlaResNet net = (DlaResNet) model.getBlock();
@@ -64,16 +68,19 @@ final class EvalCommand extends DlaCommand {
                     TrainingData.build(dataset, dataDir, Usage.TEST, batchSize, 0, limit, manager);
             ParameterStore parameters = new ParameterStore(manager, false);
             Score score = new Score();
-            for (Batch batch : test.getData(manager)) {
+            long first = System.nanoTime();
+            for (Batch batch : test.getData(manager, loader)) {
                 try (batch) {
                     NDList logits = net.forward(parameters, batch.getData(), false);
                     score.add(logits.head(), batch.getLabels().head());
                 }
             }
-            double seconds = (System.nanoTime() - begin) / 1e9;
-            out.printf(Locale.ROOT, "%s on %s test (%d images): top-1 %.2f%% top-5 %.2f%% loss %.4f (%.0f s)%n",
+            long end = System.nanoTime();
+            out.printf(Locale.ROOT, "%s on %s test (%d images): top-1 %.2f%% top-5 %.2f%% loss %.4f (%.0f s, %.0f img/s)%n",
                     modelName, dataset.getId(), score.images(), 100 * score.top1(), 100 * score.top5(),
-                    score.loss(), seconds);
+                    score.loss(), (end - begin) / 1e9, score.images() / ((end - first) / 1e9));
+        } finally {
+            loader.shutdownNow();
         }
     }
 }

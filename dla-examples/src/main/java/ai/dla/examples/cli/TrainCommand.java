@@ -1,6 +1,6 @@
 package ai.dla.examples.cli;
 
-import ai.dla.examples.runtime.NativeMemory;
+import ai.dla.runtime.NativeMemory;
 import ai.dla.examples.train.Recipe;
 import ai.dla.examples.train.Schedule;
 import ai.dla.examples.train.TrainingJob;

@@ -17,6 +17,8 @@ import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The training and test splits of the four datasets, with the published augmentation and each
@@ -135,5 +137,23 @@ public final class TrainingData {
                     + " has no download here: give --data-dir, the folder of its files");
         }
         return dir;
+    }
+
+    /**
+     * Returns an executor that prepares the next batches while the network runs, for {@code
+     * DefaultTrainingConfig.optExecutorService} or {@code Dataset.getData(manager, executor)}: DJL's
+     * datasets then fetch {@code prefetchNumber} batches (2 by default) ahead on it. One thread, so
+     * the batches are prepared one after the other in the sampler's order and draw the
+     * augmentation's random numbers in the same order as without prefetching: a resumed run stays
+     * exact. Shut it down after use.
+     *
+     * @return a single daemon thread named {@code dla-data}
+     */
+    public static ExecutorService loader() {
+        return Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "dla-data");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 }

@@ -45,13 +45,22 @@ final class Progress {
         }
     }
 
-    void done(EpochMetrics row) {
+    /**
+     * Prints the epoch's line.
+     *
+     * @param row the epoch's metrics
+     * @param dataWait the share of the training time spent waiting for the next batch
+     * @param kernel what the kernel's counters say of the training part, from {@code
+     *     ProcessCounters.since}
+     */
+    void done(EpochMetrics row, double dataWait, String kernel) {
         if (terminal) {
             out.println();
         }
         out.printf(Locale.ROOT, "epoch %d/%d lr %.4g train loss %.4f top-1 %.2f%% | test loss %.4f top-1 %.2f%%"
-                        + " top-5 %.2f%% | %.0f s, %.0f img/s%n",
+                        + " top-5 %.2f%% | %.0f s, %.0f img/s, %.1f%% waiting for data, %s%n",
                 epoch, epochs, row.learningRate(), row.trainLoss(), 100 * row.trainTop1(), row.testLoss(),
-                100 * row.testTop1(), 100 * row.testTop5(), row.seconds(), row.imagesPerSecond());
+                100 * row.testTop1(), 100 * row.testTop5(), row.seconds(), row.imagesPerSecond(), 100 * dataWait,
+                kernel);
     }
 }

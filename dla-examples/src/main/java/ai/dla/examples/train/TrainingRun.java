@@ -2,6 +2,7 @@ package ai.dla.examples.train;
 
 import ai.dla.examples.data.TrainingData;
 import ai.dla.network.DlaResNet;
+import ai.dla.runtime.ProcessCounters;
 import ai.dla.nn.Scalars;
 import ai.dla.zoo.DatasetProfile;
 import ai.dla.zoo.ModelDirectory;
@@ -28,10 +29,12 @@ import java.io.PrintStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.stream.Stream;
 
 /**
@@ -96,6 +99,7 @@ public final class TrainingRun {
         Device[] devices = Devices.of(job.gpus());
         Engine.getInstance().setRandomSeed(seed);
         DlaResNet net = job.model().builder().optDropPathRate(recipe.dropPath()).build();
+        ExecutorService loader = TrainingData.loader();
         try (Model model = Model.newInstance(job.model().toString(), devices[0]);
                 NDManager data = NDManager.newBaseManager(devices[0])) {
             model.setBlock(net);
@@ -111,7 +115,8 @@ public final class TrainingRun {
                     recipe.momentum(), recipe.weightDecay());
             DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                     .optOptimizer(sgd)
-                    .optDevices(devices);
+                    .optDevices(devices)
+                    .optExecutorService(loader);
             try (Trainer trainer = model.newTrainer(config)) {
                 int size = dataset.getImageSize();
                 trainer.initialize(new Shape(1, dataset.getChannels(), size, size));
@@ -130,10 +135,19 @@ public final class TrainingRun {
                 for (int epoch = start; epoch < recipe.epochs(); epoch++) {
                     Engine.getInstance().setRandomSeed(seed * SEED_STRIDE + epoch + 1);
                     long begin = System.nanoTime();
+                    ProcessCounters kernel = ProcessCounters.now();
                     Progress progress = new Progress(out, epoch + 1, recipe.epochs(), stepsPerEpoch);
                     float lastRate = sgd.currentLearningRate();
                     Score fit = new Score();
-                    for (Batch batch : trainer.iterateDataset(train)) {
+                    Iterator<Batch> batches = trainer.iterateDataset(train).iterator();
+                    long waiting = 0;
+                    while (true) {
+                        long asked = System.nanoTime();
+                        if (!batches.hasNext()) {
+                            break;
+                        }
+                        Batch batch = batches.next();
+                        waiting += System.nanoTime() - asked;
                         try (batch) {
                             lastRate = sgd.currentLearningRate();
                             trainStep(trainer, batch, fit);
@@ -148,11 +162,12 @@ public final class TrainingRun {
                                 epoch + 1, fit.loss(), outputDir.resolve(Checkpoint.DIRECTORY)));
                     }
                     double trainSeconds = (System.nanoTime() - begin) / 1e9;
+                    String kernelShare = ProcessCounters.now().since(kernel, stepsPerEpoch);
                     Score eval = evaluate(trainer, test);
                     double seconds = (System.nanoTime() - begin) / 1e9;
                     EpochMetrics row = new EpochMetrics(epoch + 1, lastRate, fit.loss(), fit.top1(),
                             eval.loss(), eval.top1(), eval.top5(), seconds, fit.images() / trainSeconds);
-                    progress.done(row);
+                    progress.done(row, waiting / 1e9 / trainSeconds, kernelShare);
                     log.append(row);
                     try {
                         if (row.testTop1() > best) {
@@ -173,6 +188,8 @@ public final class TrainingRun {
                 }
                 return rows;
             }
+        } finally {
+            loader.shutdownNow();
         }
     }
 

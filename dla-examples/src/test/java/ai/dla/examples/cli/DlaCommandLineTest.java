@@ -227,6 +227,10 @@ public class DlaCommandLineTest {
             double printed = dla[1] / plain[1];
             double rounding = 0.005 + printed * (0.005 / dla[1] + 0.005 / plain[1]) + 1e-9;
             assertEquals(Double.parseDouble(ratio.group(1)), printed, rounding, r.out());
+            Matcher kernel = Pattern.compile(mode + " +timed steps: system time ([0-9.]+)% of wall, ([0-9]+) minor page"
+                    + " faults per step").matcher(r.out());
+            assertTrue(kernel.find() && Double.parseDouble(kernel.group(1)) <= 100.0 * Runtime.getRuntime()
+                    .availableProcessors(), "the kernel's time is at most every core's: " + r.out());
         }
         Matcher peak = Pattern.compile("peak resident memory: (\\d+) MiB").matcher(r.out());
         assertTrue(peak.find() && Long.parseLong(peak.group(1)) > 100, r.out());

@@ -41,6 +41,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
@@ -48,6 +49,9 @@ import javax.imageio.ImageIO;
 public class TrainingRunTest {
 
     private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+    private static final Pattern EPOCH_LINE = Pattern.compile(
+            "^epoch \\d+/\\d+ lr .* img/s, (\\d+\\.\\d)% waiting for data, system time (\\d+\\.\\d)% of wall",
+            Pattern.MULTILINE);
 
     @DataProvider
     public Object[][] datasets() {
@@ -68,9 +72,15 @@ public class TrainingRunTest {
                 .setWarmupEpochs(0)
                 .setLearningRate(0.02f)
                 .build();
-        List<EpochMetrics> rows = new TrainingRun(new TrainingJob(name, recipe, data, out, 7, -1, 0, false), QUIET).run();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        List<EpochMetrics> rows = new TrainingRun(new TrainingJob(name, recipe, data, out, 7, -1, 0, false),
+                new PrintStream(log, true, StandardCharsets.UTF_8)).run();
 
         assertEquals(rows.size(), recipe.epochs());
+        List<Double> waits = EPOCH_LINE.matcher(log.toString(StandardCharsets.UTF_8)).results()
+                .map(r -> Double.parseDouble(r.group(1))).toList();
+        assertEquals(waits.size(), recipe.epochs(), "each epoch's line says how long it waited for data: " + log);
+        assertTrue(waits.stream().allMatch(w -> w >= 0 && w <= 100), waits.toString());
         double first = rows.get(0).trainLoss();
         double last = rows.get(rows.size() - 1).trainLoss();
         assertTrue(last < 0.8 * first, model + " train loss " + first + " -> " + last);
