@@ -46,7 +46,7 @@ public record ProcessCounters(long nanos, double systemSeconds, long minorFaults
      * the page faults per step.
      *
      * @param earlier the reading at the start of the work
-     * @param steps the steps done in between, for the faults per step
+     * @param steps the steps (batches) done in between, for the faults per step
      * @return such as {@code system time 2.1% of wall, 12 minor page faults per step}, or {@code
      *     system time n/a} where the kernel does not report it
      */

@@ -74,6 +74,7 @@ public class NativeMemoryTest {
         assertEquals(lines.get(1).group(3), tcmalloc.toString());
         assertEquals(lines.get(1).group(2), "null", "glibc's settings are not needed with tcmalloc");
         assertTrue(probe.err.contains("MALLOC:"), "tcmalloc's malloc_stats, not glibc's:\n" + probe.err);
+        assertTrue(probe.out.contains("release rate 0"), "freed memory is kept:\n" + probe.out);
     }
 
     @Test
@@ -95,9 +96,11 @@ public class NativeMemoryTest {
 
     @Test
     public void otherSettingsAreKeptAndABadChoiceIsNamed() {
-        assertEquals(NativeMemory.merged("glibc.pthread.rseq=0", NativeMemory.TUNABLES, ":"),
+        assertEquals(NativeMemory.joined("glibc.pthread.rseq=0", NativeMemory.TUNABLES, ":"),
                 "glibc.pthread.rseq=0:" + NativeMemory.TUNABLES);
-        assertEquals(NativeMemory.merged(null, NativeMemory.TUNABLES, ":"), NativeMemory.TUNABLES);
+        assertEquals(NativeMemory.joined(null, NativeMemory.TUNABLES, ":"), NativeMemory.TUNABLES);
+        assertEquals(NativeMemory.joined("/lib/tc.so", "/lib/mine.so", " "), "/lib/tc.so /lib/mine.so");
+        assertEquals(NativeMemory.joined("/lib/tc.so", null, " "), "/lib/tc.so");
         assertTrue(NativeMemory.hasOwnSetting(null, "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"));
         assertFalse(NativeMemory.hasOwnSetting("glibc.pthread.rseq=0", null));
         String previous = System.getProperty(NativeMemory.PROPERTY);
@@ -129,6 +132,7 @@ public class NativeMemoryTest {
             ProcessBuilder pb = new ProcessBuilder(command);
             pb.environment().remove(NativeMemory.TUNABLES_VARIABLE);
             pb.environment().remove(NativeMemory.PRELOAD_VARIABLE);
+            pb.environment().remove(NativeMemory.RELEASE_RATE_VARIABLE);
             pb.environment().putAll(env);
             Path err = Files.createTempFile("restart-probe", ".err");
             try {

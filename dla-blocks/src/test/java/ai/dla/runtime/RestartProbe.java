@@ -41,6 +41,7 @@ public final class RestartProbe {
         worker.start();
         worker.join();
         NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("malloc_stats").invokeVoid(new Object[0]);
+        System.out.println("release rate " + System.getenv("TCMALLOC_RELEASE_RATE"));
         System.exit(Integer.parseInt(args[0]));
     }
 

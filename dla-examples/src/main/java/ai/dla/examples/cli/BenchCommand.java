@@ -4,11 +4,11 @@ import ai.dla.examples.bench.Benchmark;
 import ai.dla.examples.bench.ResidentMemory;
 import ai.dla.examples.bench.ServingSoak;
 import ai.dla.examples.bench.StepTimes;
-import ai.dla.runtime.NativeMemory;
-import ai.dla.runtime.ProcessCounters;
 import ai.dla.examples.train.Devices;
 import ai.dla.light.NativeKernel;
 import ai.dla.network.Variant;
+import ai.dla.runtime.NativeMemory;
+import ai.dla.runtime.ProcessCounters;
 import ai.dla.stage.ContextMode;
 import ai.dla.zoo.ModelName;
 

@@ -2,8 +2,9 @@ package ai.dla.examples.cli;
 
 import ai.dla.examples.data.TrainingData;
 import ai.dla.examples.train.Score;
-import ai.dla.runtime.NativeMemory;
 import ai.dla.network.DlaResNet;
+import ai.dla.runtime.NativeMemory;
+import ai.dla.runtime.ProcessCounters;
 import ai.dla.zoo.DatasetProfile;
 import ai.dla.zoo.DlaBlockFactory;
 import ai.dla.zoo.ModelName;
@@ -68,17 +69,27 @@ final class EvalCommand extends DlaCommand {
                     TrainingData.build(dataset, dataDir, Usage.TEST, batchSize, 0, limit, manager);
             ParameterStore parameters = new ParameterStore(manager, false);
             Score score = new Score();
-            long first = System.nanoTime();
+            ProcessCounters warm = null;
+            long warmImages = 0;
+            int batches = 0;
             for (Batch batch : test.getData(manager, loader)) {
                 try (batch) {
                     NDList logits = net.forward(parameters, batch.getData(), false);
                     score.add(logits.head(), batch.getLabels().head());
                 }
+                if (batches++ == 0) {
+                    warm = ProcessCounters.now();
+                    warmImages = score.images();
+                }
             }
-            long end = System.nanoTime();
-            out.printf(Locale.ROOT, "%s on %s test (%d images): top-1 %.2f%% top-5 %.2f%% loss %.4f (%.0f s, %.0f img/s)%n",
+            ProcessCounters end = ProcessCounters.now();
+            out.printf(Locale.ROOT, "%s on %s test (%d images): top-1 %.2f%% top-5 %.2f%% loss %.4f (%.0f s; %s)%n",
                     modelName, dataset.getId(), score.images(), 100 * score.top1(), 100 * score.top5(),
-                    score.loss(), (end - begin) / 1e9, score.images() / ((end - first) / 1e9));
+                    score.loss(), (end.nanos() - begin) / 1e9, batches > 1
+                            ? String.format(Locale.ROOT, "after the first batch %.0f img/s, %s",
+                                    (score.images() - warmImages) / ((end.nanos() - warm.nanos()) / 1e9),
+                                    end.since(warm, batches - 1))
+                            : "one batch");
         } finally {
             loader.shutdownNow();
         }

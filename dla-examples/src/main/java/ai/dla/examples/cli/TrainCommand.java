@@ -1,10 +1,10 @@
 package ai.dla.examples.cli;
 
-import ai.dla.runtime.NativeMemory;
 import ai.dla.examples.train.Recipe;
 import ai.dla.examples.train.Schedule;
 import ai.dla.examples.train.TrainingJob;
 import ai.dla.examples.train.TrainingRun;
+import ai.dla.runtime.NativeMemory;
 import ai.dla.zoo.DatasetProfile;
 import ai.dla.zoo.ModelName;
 

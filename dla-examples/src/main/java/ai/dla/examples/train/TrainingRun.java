@@ -2,8 +2,8 @@ package ai.dla.examples.train;
 
 import ai.dla.examples.data.TrainingData;
 import ai.dla.network.DlaResNet;
-import ai.dla.runtime.ProcessCounters;
 import ai.dla.nn.Scalars;
+import ai.dla.runtime.ProcessCounters;
 import ai.dla.zoo.DatasetProfile;
 import ai.dla.zoo.ModelDirectory;
 
