@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
+# The last runs of docs/benchmarks.md's first section (tcmalloc at TCMALLOC_RELEASE_RATE=0), after
+# training-pace.sh, whose Fashion-MNIST models in its OUT_DIR this evaluates again.
+# Usage: training-pace-final.sh A.jar CIFAR10_DIR OUT_DIR TRAINING_PACE_OUT_DIR > training-pace-final.log
 set -u
-A=/var/tmp/dla-probe/dla-final.jar; DATA=/work/shared/data/cifar-10-batches-bin; OUT=/var/tmp/dla-probe/final
+A=$1; DATA=$2; OUT=$3; EARLIER=$4
 mkdir -p $OUT
 t() { /usr/bin/time -f "  process: %e s wall, %S s sys, %U s user, %R minor faults, %M KB peak" "$@"; }
 echo "== $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo)"
@@ -18,7 +21,7 @@ for m in resnet-20 dla_l-20; do
   echo "-- final eval cifar10 $m"; t java -jar $A eval --model-dir $OUT/$m-cifar10/final --data-dir $DATA 2>&1 | grep -E "top-1|process:"
 done
 for m in resnet-20 dla_l-20; do
-  echo "-- final eval fashion_mnist $m"; t java -jar $A eval --model-dir /var/tmp/dla-probe/after2/$m-fashion_mnist/final 2>&1 | grep -E "top-1|process:"
+  echo "-- final eval fashion_mnist $m"; t java -jar $A eval --model-dir $EARLIER/$m-fashion_mnist/final 2>&1 | grep -E "top-1|process:"
 done
 echo "-- final ratio"
 t java -jar $A bench --mode train --model dla_l-20-cifar10 --compare resnet --batch 128 --steps 20 --threads 2 2>&1 | grep -E "^train|process:"

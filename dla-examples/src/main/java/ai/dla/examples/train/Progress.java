@@ -50,10 +50,10 @@ final class Progress {
      *
      * @param row the epoch's metrics
      * @param dataWait the share of the training time spent waiting for the next batch
-     * @param kernel what the kernel's counters say of the training part, from {@code
+     * @param systemTime the system time and page faults of the training part, from {@code
      *     ProcessCounters.since}
      */
-    void done(EpochMetrics row, double dataWait, String kernel) {
+    void done(EpochMetrics row, double dataWait, String systemTime) {
         if (terminal) {
             out.println();
         }
@@ -61,6 +61,6 @@ final class Progress {
                         + " top-5 %.2f%% | %.0f s, %.0f img/s, %.1f%% waiting for data, %s%n",
                 epoch, epochs, row.learningRate(), row.trainLoss(), 100 * row.trainTop1(), row.testLoss(),
                 100 * row.testTop1(), 100 * row.testTop5(), row.seconds(), row.imagesPerSecond(), 100 * dataWait,
-                kernel);
+                systemTime);
     }
 }

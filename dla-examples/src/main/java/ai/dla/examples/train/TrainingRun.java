@@ -135,7 +135,7 @@ public final class TrainingRun {
                 for (int epoch = start; epoch < recipe.epochs(); epoch++) {
                     Engine.getInstance().setRandomSeed(seed * SEED_STRIDE + epoch + 1);
                     long begin = System.nanoTime();
-                    ProcessCounters kernel = ProcessCounters.now();
+                    ProcessCounters counters = ProcessCounters.now();
                     Progress progress = new Progress(out, epoch + 1, recipe.epochs(), stepsPerEpoch);
                     float lastRate = sgd.currentLearningRate();
                     Score fit = new Score();
@@ -162,12 +162,12 @@ public final class TrainingRun {
                                 epoch + 1, fit.loss(), outputDir.resolve(Checkpoint.DIRECTORY)));
                     }
                     double trainSeconds = (System.nanoTime() - begin) / 1e9;
-                    String kernelShare = ProcessCounters.now().since(kernel, stepsPerEpoch);
+                    String systemTime = ProcessCounters.now().since(counters, stepsPerEpoch);
                     Score eval = evaluate(trainer, test);
                     double seconds = (System.nanoTime() - begin) / 1e9;
                     EpochMetrics row = new EpochMetrics(epoch + 1, lastRate, fit.loss(), fit.top1(),
                             eval.loss(), eval.top1(), eval.top5(), seconds, fit.images() / trainSeconds);
-                    progress.done(row, waiting / 1e9 / trainSeconds, kernelShare);
+                    progress.done(row, waiting / 1e9 / trainSeconds, systemTime);
                     log.append(row);
                     try {
                         if (row.testTop1() > best) {
