@@ -167,8 +167,7 @@ public final class NativeMemory {
      * @return whether glibc's allocator accepted both settings
      */
     public static boolean keepFreedMemory() {
-        String preload = System.getenv(PRELOAD_VARIABLE);
-        if (choice().equals("off") || !Platform.isLinux() || preload != null && preload.contains("malloc")) {
+        if (choice().equals("off") || !Platform.isLinux() || preloadsAllocator(System.getenv(PRELOAD_VARIABLE))) {
             return false;
         }
         try {
@@ -188,7 +187,7 @@ public final class NativeMemory {
     public static String describe() {
         String preload = System.getenv(PRELOAD_VARIABLE);
         String tunables = System.getenv(TUNABLES_VARIABLE);
-        if (preload != null && preload.contains("malloc")) {
+        if (preloadsAllocator(preload)) {
             String rate = System.getenv(RELEASE_RATE_VARIABLE);
             return (preload.contains("tcmalloc") ? "tcmalloc" : "a preloaded allocator") + " (" + PRELOAD_VARIABLE
                     + "=" + preload + (rate == null ? "" : ", " + RELEASE_RATE_VARIABLE + "=" + rate) + ")";
@@ -228,7 +227,12 @@ public final class NativeMemory {
      * a preloaded library whose name says it is an allocator.
      */
     static boolean hasOwnSetting(String tunables, String preload) {
-        return tunables != null && tunables.contains(ARENA_MAX) || preload != null && preload.contains("malloc");
+        return tunables != null && tunables.contains(ARENA_MAX) || preloadsAllocator(preload);
+    }
+
+    /** Whether {@code LD_PRELOAD} names an allocator: tcmalloc, jemalloc, mimalloc and the like. */
+    private static boolean preloadsAllocator(String preload) {
+        return preload != null && preload.contains("malloc");
     }
 
     /**
