@@ -117,8 +117,9 @@ public final class NativeMemory {
         try {
             List<byte[]> argv = split(Files.readAllBytes(Path.of("/proc/self/cmdline")));
             List<byte[]> env = split(Files.readAllBytes(Path.of("/proc/self/environ")));
-            Optional<Path> tcmalloc = choice().equals("glibc") ? Optional.empty() : tcmalloc();
-            if (tcmalloc.isEmpty() && choice().equals("tcmalloc")) {
+            String choice = choice();
+            Optional<Path> tcmalloc = choice.equals("glibc") ? Optional.empty() : tcmalloc();
+            if (tcmalloc.isEmpty() && choice.equals("tcmalloc")) {
                 logger().warn("-D{}=tcmalloc, but no {} is installed (apt-get install libtcmalloc-minimal4);"
                         + " using glibc's settings", PROPERTY, TCMALLOC_NAMES.get(0));
             }
