@@ -16,10 +16,10 @@
  * averages, once for the stencil, while they are still in cache) and x' is written once, over x, so
  * that no new map is allocated and touched.
  *
- * Nothing here throws or calls into C++ other than two exported, non-throwing functions of
- * libtorch 2.0.1 resolved at dla_init: TensorBase::data_ptr<float>() and the operator
- * stride.int, both called only on tensors that the Java side checked to be dense float32 CPU
- * tensors of rank 4, 2 or 1. The layout of every tensor is checked here, from its strides, before
+ * Nothing here throws or calls into C++ other than three exported functions of libtorch 2.0.1
+ * resolved at dla_init: TensorBase::data_ptr<float>() and the operator stride.int, both called
+ * only on tensors that the Java side checked to be dense float32 CPU tensors of rank 4, 2 or 1,
+ * and TensorBase::grad_fn() (dla_training.c). The layout of every tensor is checked here, from its strides, before
  * any of its memory is touched.
  *
  * Threads: OpenMP. Loaded after libtorch, whose bundled libgomp carries the soname libgomp.so.1,
@@ -33,17 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The functions Java calls; everything else is hidden (-fvisibility=hidden). */
-#define EXPORT __attribute__((visibility("default")))
-/*
- * The streaming loops, in AVX-512 (32 vector registers) and AVX2 + FMA versions chosen at load
- * time where the CPU has them, and a baseline x86-64 version.
- */
-#define HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#define HOT_AVX2 __attribute__((target_clones("arch=x86-64-v3", "default")))
-#define TARGET_AVX512 __attribute__((target("arch=x86-64-v4")))
+#include "dla_tensor.h"
 
-#define HEAD_WIDTH 32
 #define GROUP 8
 /*
  * Maps smaller than this many floats run on the calling thread alone: waking the pool's other
@@ -51,23 +42,8 @@
  * batch 1 ran 0.45 ms slower per unit on two threads than on one).
  */
 #define PARALLEL_FLOATS (1 << 18)
-#define TAPS 9
 #define LANES 8
 
-/* Eight floats; in the default clone GCC splits them into two SSE registers. */
-typedef float v8 __attribute__((vector_size(32)));
-typedef float v8u __attribute__((vector_size(32), aligned(4)));
-
-typedef int v8i __attribute__((vector_size(32)));
-/* Sixteen floats: one AVX-512 register, two AVX2 registers (two independent chains), four SSE. */
-typedef float v16 __attribute__((vector_size(64)));
-typedef float v16u __attribute__((vector_size(64), aligned(4)));
-
-#define load16(p) (*(const v16u *) (p))
-#define store16(p, v) (*(v16u *) (p) = (v))
-
-#define load8(p) (*(const v8u *) (p))
-#define store8(p, v) (*(v8u *) (p) = (v))
 #define INLINE static inline __attribute__((always_inline))
 
 /*
@@ -100,24 +76,14 @@ INLINE v8 sigmoid8(v8 x) { return 1.0f / (1.0f + exp8(-x)); }
 
 INLINE v8 tanh8(v8 x) { return 2.0f / (1.0f + exp8(-2.0f * x)) - 1.0f; }
 
-/* Error codes returned to Java. */
-#define DLA_OK 0
-#define DLA_NOT_INITIALISED -1
-#define DLA_BAD_LAYOUT -2
-#define DLA_NO_MEMORY -3
-#define DLA_BAD_ARGUMENT -4
-
-typedef float *(*data_ptr_fn)(const void *tensor);
-typedef int64_t (*stride_fn)(const void *tensor, int64_t dim);
-
-static data_ptr_fn tensor_data;
-/* Whether the CPU runs the AVX-512 versions (16 lanes) of the streaming loops; set by dla_init. */
-static int wide;
+data_ptr_fn tensor_data;
+int wide;
 /* Whether the CPU has AVX2 and FMA; set by dla_init. */
 static int avx2;
-static stride_fn tensor_stride;
+stride_fn tensor_stride;
+grad_fn_fn tensor_grad_fn;
 
-/* Resolves the two libtorch functions from the already loaded library; 0 on success. */
+/* Resolves the three libtorch functions from the already loaded library; 0 on success. */
 EXPORT int dla_init(const char *libtorch_cpu) {
     void *lib = dlopen(libtorch_cpu, RTLD_NOW | RTLD_NOLOAD);
     if (lib == NULL) {
@@ -128,16 +94,17 @@ EXPORT int dla_init(const char *libtorch_cpu) {
     avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     tensor_data = (data_ptr_fn) dlsym(lib, "_ZNK2at10TensorBase8data_ptrIfEEPT_v");
     tensor_stride = (stride_fn) dlsym(lib, "_ZN2at4_ops10stride_int4callERKNS_6TensorEl");
-    if (tensor_data == NULL || tensor_stride == NULL) {
+    tensor_grad_fn = (grad_fn_fn) dlsym(lib, "_ZNK2at10TensorBase7grad_fnEv");
+    if (tensor_data == NULL || tensor_stride == NULL || tensor_grad_fn == NULL) {
         tensor_data = NULL;
         tensor_stride = NULL;
+        tensor_grad_fn = NULL;
         return 2;
     }
     return 0;
 }
 
-/* Returns the address of a channels-last [n, c, h, w] float map, or NULL if its strides differ. */
-static float *channels_last(const void *t, int64_t n, int64_t c, int64_t h, int64_t w) {
+float *channels_last(const void *t, int64_t n, int64_t c, int64_t h, int64_t w) {
     if (tensor_stride(t, 1) != 1 && c > 1) {
         return NULL;
     }
@@ -148,16 +115,14 @@ static float *channels_last(const void *t, int64_t n, int64_t c, int64_t h, int6
     return tensor_data(t);
 }
 
-/* Returns the address of a row-major [n, c] float matrix, or NULL if its strides differ. */
-static float *row_major(const void *t, int64_t n, int64_t c) {
+float *row_major(const void *t, int64_t n, int64_t c) {
     if ((c > 1 && tensor_stride(t, 1) != 1) || (n > 1 && tensor_stride(t, 0) != c)) {
         return NULL;
     }
     return tensor_data(t);
 }
 
-/* Returns the address of a dense float vector, or NULL if its stride is not 1. */
-static float *vector(const void *t) {
+float *vector(const void *t) {
     return tensor_stride(t, 0) == 1 ? tensor_data(t) : NULL;
 }
 

@@ -7,6 +7,7 @@ import static org.testng.Assert.assertTrue;
 import ai.dla.importer.CheckpointImporter;
 import ai.dla.importer.CheckpointLayout;
 import ai.dla.light.NativeKernel;
+import ai.dla.light.SegmentedBackward;
 import ai.dla.network.DlaResNet;
 import ai.dla.network.Variant;
 import ai.dla.nn.ParameterPaths;
@@ -73,13 +74,7 @@ public class GoldenTest {
     /** Every golden file, through the fused kernel where it runs and through the separate operations. */
     @DataProvider
     public Object[][] allFilesBothPaths() {
-        Object[][] files = allFiles();
-        Object[][] cases = new Object[files.length * 2][];
-        for (int i = 0; i < files.length; i++) {
-            cases[2 * i] = new Object[] {files[i][0], files[i][1], true};
-            cases[2 * i + 1] = new Object[] {files[i][0], files[i][1], false};
-        }
-        return cases;
+        return bothPaths(allFiles());
     }
 
     @Test(dataProvider = "allFilesBothPaths")
@@ -114,8 +109,25 @@ public class GoldenTest {
         }
     }
 
-    @Test(dataProvider = "cifarFiles")
-    public void trainLogitsLossAndGradientsMatch(String file, String model) throws IOException {
+    /** Every CIFAR golden file's training pass, through the fused training kernels and the separate operations. */
+    @DataProvider
+    public Object[][] cifarFilesBothPaths() {
+        return bothPaths(cifarFiles());
+    }
+
+    /** Each (file, model) case twice: through the fused kernels (true) and the separate operations. */
+    private static Object[][] bothPaths(Object[][] files) {
+        Object[][] cases = new Object[files.length * 2][];
+        for (int i = 0; i < files.length; i++) {
+            cases[2 * i] = new Object[] {files[i][0], files[i][1], true};
+            cases[2 * i + 1] = new Object[] {files[i][0], files[i][1], false};
+        }
+        return cases;
+    }
+
+    @Test(dataProvider = "cifarFilesBothPaths")
+    public void trainLogitsLossAndGradientsMatch(String file, String model, boolean fused) throws IOException {
+        String path = fused ? " (fused)" : " (separate)";
         try (NDManager m = manager.newSubManager()) {
             Golden g = Golden.read(file, m);
             DlaResNet net = load(model, g, m);
@@ -124,17 +136,26 @@ public class GoldenTest {
             ParameterStore ps = new ParameterStore(m, false);
             NDArray logits;
             NDArray loss;
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            long calls = NativeKernel.calls();
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector();
+                    SegmentedBackward segments = fused ? SegmentedBackward.open() : null) {
                 logits = net.forward(ps, new NDList(g.get("input")), true).head();
                 loss = logits.logSoftmax(1)
                         .mul(labels.oneHot(net.getConfig().classes()))
                         .sum(new int[] {1})
                         .neg()
                         .mean();
-                gc.backward(loss);
+                if (fused) {
+                    segments.backward(gc, loss);
+                } else {
+                    gc.backward(loss);
+                }
             }
-            assertClose(file, "logits_train", logits, g.get("logits_train"), OUTPUT_TOLERANCE);
-            assertClose(file, "loss_train", loss.reshape(1), g.get("loss_train").reshape(1), OUTPUT_TOLERANCE);
+            Variant variant = net.getConfig().variant();
+            boolean kernel = fused && (variant == Variant.DLA_L || variant == Variant.MRLA_L) && NativeKernel.isTrainingActive();
+            assertEquals(NativeKernel.calls() > calls, kernel, file + path + ": which path ran");
+            assertClose(file, "logits_train" + path, logits, g.get("logits_train"), OUTPUT_TOLERANCE);
+            assertClose(file, "loss_train" + path, loss.reshape(1), g.get("loss_train").reshape(1), OUTPUT_TOLERANCE);
 
             CheckpointLayout layout = CheckpointLayout.of(net);
             Map<String, Parameter> params = ParameterPaths.of(net);
@@ -145,7 +166,7 @@ public class GoldenTest {
                 NDArray ref = grads.get(layout.publishedKey(e.getKey()));
                 if (ref != null) {
                     NDArray grad = e.getValue().getArray().getGradient();
-                    assertClose(file, "grad/" + layout.publishedKey(e.getKey()), grad, ref, GRADIENT_TOLERANCE);
+                    assertClose(file, "grad/" + layout.publishedKey(e.getKey()) + path, grad, ref, GRADIENT_TOLERANCE);
                     checked++;
                 }
             }

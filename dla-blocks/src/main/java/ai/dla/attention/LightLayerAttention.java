@@ -1,5 +1,6 @@
 package ai.dla.attention;
 
+import ai.dla.light.BranchTerms;
 import ai.dla.nn.FeatureMaps;
 import ai.dla.nn.InferenceWeights;
 import ai.dla.nn.Init;
@@ -107,12 +108,7 @@ public final class LightLayerAttention extends ProjectedAttention implements Inf
 
     private NDList branch(ParameterStore ps, NDArray x, NDArray o, NDArray gap, NDArray gate,
             NDArray shortcutWeight, boolean training, PairList<String, Object> params) {
-        long batch = x.getShape().get(0);
-
-        NDArray qk = queryKey(ps, gap, training);
-        NDArray products = qk.get(":, 0, :").mul(qk.get(":, 1, :")).reshape(batch, heads, HEAD_WIDTH);
-        NDArray weights =
-                FeatureMaps.spatial(Activation.sigmoid(scaleScores(products.sum(new int[] {2}))).repeat(1, HEAD_WIDTH));
+        NDArray weights = FeatureMaps.spatial(headWeights(ps, gap, training).repeat(1, HEAD_WIDTH));
         if (training) {
             folded.clear();
             NDArray lambdaValue = ps.getValue(lambda, x.getDevice(), true).reshape(channels);
@@ -135,6 +131,43 @@ public final class LightLayerAttention extends ProjectedAttention implements Inf
             sum.addi(o.mul(FeatureMaps.spatial(gate.mul(f.factor()))));
         }
         return new NDList(sum);
+    }
+
+    /** The heads' weights a [B, C / 32] = sigmoid(per-head sum of Q ⊙ K / sqrt(32)) of the summary. */
+    private NDArray headWeights(ParameterStore ps, NDArray gap, boolean training) {
+        long batch = gap.getShape().get(0);
+        NDArray qk = queryKey(ps, gap, training);
+        NDArray products = qk.get(":, 0, :").mul(qk.get(":, 1, :")).reshape(batch, heads, HEAD_WIDTH);
+        return Activation.sigmoid(scaleScores(products.sum(new int[] {2})));
+    }
+
+    /**
+     * Returns what the fused training kernels ({@link ai.dla.light.FusedLightTraining}) take from this
+     * unit, computed under autograd from the summary GAP(x): the heads' weights, the per-sample
+     * factor of the shortcut (λ ⊙ d, or λ without a gate), the kernels tap-major, and the BatchNorm's
+     * parameters. Gradients flow from these into Q, K, Wv, λ, the shortcut's kernel and the gate.
+     *
+     * @param ps the parameter store
+     * @param gap GAP(x) [B, C]
+     * @param gate the gate d [B, C] (DLA-L), or null (MRLA-L: the shortcut is λ ⊙ o)
+     * @param shortcutWeight DW's kernel [C, 1, 3, 3] (DLA-L), or null
+     * @return the terms, in gap's manager
+     */
+    public BranchTerms trainingTerms(ParameterStore ps, NDArray gap, NDArray gate, NDArray shortcutWeight) {
+        folded.clear(); // a training pass: the optimizer and the kernel's running statistics change the sources after it
+        Device device = gap.getDevice();
+        NDArray lambdaValue = ps.getValue(lambda, device, true).reshape(channels);
+        lambdaValue.attach(gap.getManager()); // a view of the parameter: the batch owns it
+        NDArray factor = gate == null
+                ? lambdaValue.reshape(1, channels).repeat(0, gap.getShape().get(0))
+                : gate.mul(lambdaValue);
+        NDList bnParameters = Layers.batchNormParameters(ps, bn, device, true);
+        return new BranchTerms(
+                headWeights(ps, gap, true),
+                factor,
+                tapMajor(valueWeight(ps, device, true)),
+                shortcutWeight == null ? null : tapMajor(Layers.perChannel(shortcutWeight, lambdaValue)),
+                bnParameters);
     }
 
     /**
@@ -164,7 +197,7 @@ public final class LightLayerAttention extends ProjectedAttention implements Inf
                 keyWeight(ps, device, false),
                 valueWeight(ps, device, false),
                 ps.getValue(lambda, device, false));
-        sources.addAll(Layers.batchNormParameters(ps, bn, device));
+        sources.addAll(Layers.batchNormParameters(ps, bn, device, false));
         if (shortcutWeight != null) {
             sources.add(shortcutWeight);
         }

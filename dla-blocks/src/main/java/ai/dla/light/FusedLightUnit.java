@@ -1,17 +1,17 @@
 package ai.dla.light;
 
+import static ai.dla.light.NativeKernel.handle;
+import static ai.dla.light.NativeKernel.usable;
+
 import ai.dla.attention.ProjectedAttention;
 import ai.dla.cell.ContextNorm;
 import ai.dla.nn.InferenceWeights;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.pytorch.engine.PtNDArray;
 
 /**
  * The inference of one DLA-L unit after its bottleneck, in one call of the native kernel: from the
@@ -126,16 +126,4 @@ public final class FusedLightUnit {
         }
     }
 
-    /** A live dense float32 PyTorch array on the CPU. */
-    private static boolean usable(NDArray a) {
-        return a instanceof PtNDArray
-                && !((PtNDArray) a).isReleased()
-                && Device.Type.CPU.equals(a.getDevice().getDeviceType())
-                && a.getDataType() == DataType.FLOAT32
-                && a.getSparseFormat() == SparseFormat.DENSE;
-    }
-
-    private static long handle(NDArray a) {
-        return ((PtNDArray) a).getHandle();
-    }
 }

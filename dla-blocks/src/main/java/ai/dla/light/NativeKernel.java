@@ -1,6 +1,11 @@
 package ai.dla.light;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
 
@@ -23,23 +28,30 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>It runs only where everything it relies on has been checked: Linux on x86-64, the PyTorch
  * engine at the version it was checked against ({@value #PYTORCH_VERSION}), the library present
- * in the jar, and the two libtorch functions it calls (the float data pointer of a tensor and the
- * {@code stride} operator) exported by the loaded {@code libtorch_cpu.so}. Anywhere else, and with
+ * in the jar, and the three libtorch functions it calls (the float data pointer of a tensor, the
+ * {@code stride} operator, and for training a tensor's {@code grad_fn}) exported by the loaded
+ * {@code libtorch_cpu.so}. Anywhere else, and with
  * {@code -D}{@value #PROPERTY}{@code =false}, the blocks run as separate DJL operations; the first
- * time that happens one log line says why.
+ * time that happens one log line says why. {@code -D}{@value #PROPERTY}{@code =inference} keeps the
+ * inference kernel and turns the training kernels off ({@link FusedLightTraining}).
  */
 public final class NativeKernel {
 
-    /** The system property that turns the fused kernel off when set to {@code false}. */
+    /**
+     * The system property that turns the fused kernels off when set to {@code false}, and the
+     * training kernels alone when set to {@code inference}.
+     */
     public static final String PROPERTY = "dla.fused";
 
     /** The PyTorch version whose libtorch the kernel was checked against. */
     public static final String PYTORCH_VERSION = "2.0.1";
 
+    private static final String TRAINING_OFF = "inference";
     private static final String LIBRARY = "dlakernels";
     private static final Logger LOGGER = LoggerFactory.getLogger(NativeKernel.class);
     private static final AtomicBoolean TOLD = new AtomicBoolean();
     private static final AtomicLong CALLS = new AtomicLong();
+    private static final AtomicLong TRAINING_CALLS = new AtomicLong();
 
     private NativeKernel() {}
 
@@ -61,6 +73,36 @@ public final class NativeKernel {
     }
 
     /**
+     * Returns whether the fused training kernels run: the kernel is active and {@value #PROPERTY} is
+     * not {@code inference}.
+     *
+     * @return true if training may take the fused path
+     */
+    public static boolean isTrainingActive() {
+        if (TRAINING_OFF.equalsIgnoreCase(setting())) {
+            return false;
+        }
+        return isActive();
+    }
+
+    /**
+     * Returns which training path DLA-L and MRLA-L take in this process on the CPU, for example
+     * {@code fused training kernels (libdlakernels, 2 OpenMP threads)} or {@code separate DJL
+     * operations: ...}. Training loops take the fused path only inside a {@link SegmentedBackward}.
+     *
+     * @return one line
+     */
+    public static String describeTraining() {
+        if (TRAINING_OFF.equalsIgnoreCase(setting())) {
+            return "separate DJL operations: the training kernels are turned off by -D" + PROPERTY + "=" + TRAINING_OFF;
+        }
+        if (!isEnabled() || Loaded.FAILURE != null) {
+            return describe();
+        }
+        return String.format(Locale.ROOT, "fused training kernels (lib%s, %d OpenMP thread(s))", LIBRARY, threads());
+    }
+
+    /**
      * Returns which inference path DLA-L takes in this process on the CPU, and why, for example
      * {@code fused native kernel (libdlakernels, 2 OpenMP threads)} or {@code separate DJL
      * operations: it is turned off by -Ddla.fused=false}.
@@ -78,8 +120,8 @@ public final class NativeKernel {
     }
 
     /**
-     * Returns how many times the kernel has computed a unit in this process, so that a caller can
-     * tell which path a pass took.
+     * Returns how many times the kernels have computed a unit in this process (inference, or a
+     * training forward pass), so that a caller can tell which path a pass took.
      *
      * @return the number of successful kernel calls
      */
@@ -87,8 +129,23 @@ public final class NativeKernel {
         return CALLS.get();
     }
 
+    /**
+     * Returns how many units the fused training kernels have computed in this process.
+     *
+     * @return the number of units, counted in {@link #calls()} too
+     */
+    public static long trainingCalls() {
+        return TRAINING_CALLS.get();
+    }
+
     /** Counts one successful kernel call. */
     static void called() {
+        CALLS.incrementAndGet();
+    }
+
+    /** Counts one unit that the fused training kernels computed. */
+    static void calledTraining() {
+        TRAINING_CALLS.incrementAndGet();
         CALLS.incrementAndGet();
     }
 
@@ -108,12 +165,52 @@ public final class NativeKernel {
      */
     static void tellOnce(String reason) {
         if (TOLD.compareAndSet(false, true)) {
-            LOGGER.info("DLA inference runs as separate DJL operations: {}", reason);
+            LOGGER.info("DLA's light units run as separate DJL operations: {}", reason);
         }
     }
 
     private static boolean isEnabled() {
-        return !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
+        return !"false".equalsIgnoreCase(setting());
+    }
+
+    private static String setting() {
+        return System.getProperty(PROPERTY, "true").trim();
+    }
+
+    /**
+     * Returns whether an array is one the kernels can read: a live dense float32 PyTorch array on
+     * the CPU (its layout is checked by the kernel itself).
+     *
+     * @param a the array
+     * @return true if usable
+     */
+    static boolean usable(NDArray a) {
+        return a instanceof PtNDArray
+                && !((PtNDArray) a).isReleased()
+                && Device.Type.CPU.equals(a.getDevice().getDeviceType())
+                && a.getDataType() == DataType.FLOAT32
+                && a.getSparseFormat() == SparseFormat.DENSE;
+    }
+
+    /**
+     * Returns whether a gradient flows into an array: it is a leaf that requires one, or autograd
+     * recorded the operation that made it. Only while the kernel is active.
+     *
+     * @param a the array, {@link #usable}
+     * @return true if a gradient flows into it
+     */
+    static boolean needsGradient(NDArray a) {
+        return JniUtils.requiresGrad((PtNDArray) a) || Calls.dla_has_grad_fn(handle(a)) == 1;
+    }
+
+    /**
+     * Returns the libtorch tensor handle of a PyTorch array.
+     *
+     * @param a the array, {@link #usable}
+     * @return its handle
+     */
+    static long handle(NDArray a) {
+        return ((PtNDArray) a).getHandle();
     }
 
     /** Loads the library once, on first use; FAILURE is null if it can run. */
@@ -165,5 +262,24 @@ public final class NativeKernel {
         static native int dla_light_unit(long x, long o, long hPrev, long cPrev, long hNext, long cNext,
                 long dsu, long unit, long batch, long channels, long height, long width, int hidden, int kernel,
                 int norm, int sampleZero, int threads);
+
+        static native int dla_train_gap(long b, long o, long gu, long go, long batch, long channels, long height,
+                long width, int threads);
+
+        static native int dla_train_forward(long b, long o, long heads, long factor, long value, long shortcut,
+                long mask, long gamma, long beta, long runningMean, long runningVar, float momentum, float eps,
+                long s, long y, long stats, long batch, long channels, long height, long width, int threads);
+
+        static native int dla_train_reduce(long dy, long s, long b, long o, long heads, long value, long mask,
+                long gamma, long stats, long normGrads, long dHeads, long dFactor, long dValue, long dShortcut,
+                long batch, long channels, long height, long width, int threads);
+
+        static native int dla_train_maps(long dy, long ds, long b, long o, long heads, long factor, long value,
+                long shortcut, long dSummary, long dShortcutSummary, long db, long dout, long batch, long channels,
+                long height, long width, int threads);
+
+        static native int dla_is_channels_last(long t, long batch, long channels, long height, long width);
+
+        static native int dla_has_grad_fn(long t);
     }
 }

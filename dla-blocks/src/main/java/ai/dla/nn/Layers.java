@@ -89,13 +89,14 @@ public final class Layers {
      * @param ps the parameter store
      * @param bn the BatchNorm
      * @param device the batch's device
+     * @param training whether the pass records gradients of γ and β
      * @return {@code NDList(γ, β, running mean, running variance)}
      */
-    public static NDList batchNormParameters(ParameterStore ps, BatchNorm bn, Device device) {
+    public static NDList batchNormParameters(ParameterStore ps, BatchNorm bn, Device device, boolean training) {
         PairList<String, Parameter> p = bn.getParameters();
         return new NDList(
-                ps.getValue(p.get("gamma"), device, false),
-                ps.getValue(p.get("beta"), device, false),
+                ps.getValue(p.get("gamma"), device, training),
+                ps.getValue(p.get("beta"), device, training),
                 ps.getValue(p.get("runningMean"), device, false),
                 ps.getValue(p.get("runningVar"), device, false));
     }
@@ -133,7 +134,7 @@ public final class Layers {
             return bn.forward(ps, y, true, params).head();
         }
         NDArray weight = ps.getValue(conv.getParameters().get("weight"), x.getDevice(), false);
-        NDList bnParameters = batchNormParameters(ps, bn, x.getDevice());
+        NDList bnParameters = batchNormParameters(ps, bn, x.getDevice(), false);
         NDList sources = new NDList(weight);
         sources.addAll(bnParameters);
         NDList kernel = InferenceWeights.usable(sources)

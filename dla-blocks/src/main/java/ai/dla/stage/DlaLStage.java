@@ -2,6 +2,8 @@ package ai.dla.stage;
 
 import ai.dla.attention.LightLayerAttention;
 import ai.dla.cell.DynamicSharingUnit;
+import ai.dla.light.BranchTerms;
+import ai.dla.light.FusedLightTraining;
 import ai.dla.light.FusedLightUnit;
 import ai.dla.light.NativeKernel;
 import ai.dla.light.ShortcutUpdate;
@@ -62,12 +64,20 @@ public final class DlaLStage extends ContextStage {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.head();
         NDList context = null;
-        ContextMode mode = getContextMode();
         NDArray kernel = update.kernel(ps, x.getDevice(), training);
         NDArray dsuWeights = training ? null : fusedCellWeights(ps, x);
         for (int l = 0; l < units.size(); l++) {
-            NDList unit = units.get(l).forward(ps, new NDList(x), training, params);
+            NDList unit = units.get(l).forward(ps, new NDList(FusedLightTraining.input(x, training)), training, params);
             NDArray o = unit.get(1);
+            FusedLightTraining fusedTraining = FusedLightTraining.begin(unit.get(0), o, training);
+            if (fusedTraining != null) {
+                NDList gated = gate(ps, fusedTraining.summary(), fusedTraining.shortcutSummary(), context, true, params);
+                BranchTerms terms = attention.get(l).trainingTerms(ps, fusedTraining.summary(), gated.get(2), kernel);
+                NDList next = fusedTraining.finish(terms, dropPath.mask(fusedTraining.summary(), true), gated.subNDList(0, 2));
+                x = next.get(0);
+                context = next.subNDList(1);
+                continue;
+            }
             NDArray out = Bottleneck.join(unit, training);
             NDList fused = dsuWeights == null ? null : fused(ps, l, out, o, context, kernel, dsuWeights);
             if (fused != null) {
@@ -76,13 +86,28 @@ public final class DlaLStage extends ContextStage {
                 continue;
             }
             NDArray summary = FeatureMaps.gap(out);
-            context = advance(ps, summary, context, training, params);
-            NDList backward = new NDList(FeatureMaps.gap(o), mode.select(context.get(0)), mode.select(context.get(1)));
-            NDArray d = cell.forward(ps, backward, training, params).get(0);
-            NDList branch = attention.get(l).forwardUpdated(ps, out, o, summary, d, kernel, training, params);
+            NDList gated = gate(ps, summary, FeatureMaps.gap(o), context, training, params);
+            context = gated.subNDList(0, 2);
+            NDList branch = attention.get(l).forwardUpdated(ps, out, o, summary, gated.get(2), kernel, training, params);
             x = FeatureMaps.residual(dropPath.forward(ps, branch, training, params).head(), out, training);
         }
         return new NDList(x);
+    }
+
+    /**
+     * The cell's two paths for one unit: the new context from the unit's summary, then the
+     * shortcut's gate from the shortcut's summary and that context.
+     *
+     * @return {@code NDList(h', c', d)}
+     */
+    private NDList gate(ParameterStore ps, NDArray summary, NDArray shortcutSummary, NDList context,
+            boolean training, PairList<String, Object> params) {
+        ContextMode mode = getContextMode();
+        NDList next = advance(ps, summary, context, training, params);
+        NDList backward = new NDList(shortcutSummary, mode.select(next.get(0)), mode.select(next.get(1)));
+        NDList gated = new NDList(next);
+        gated.add(cell.forward(ps, backward, training, params).get(0));
+        return gated;
     }
 
     /**

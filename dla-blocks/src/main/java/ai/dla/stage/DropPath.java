@@ -54,18 +54,30 @@ public final class DropPath extends AbstractBlock {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.head();
+        NDArray mask = mask(x, training);
+        return new NDList(mask == null ? x : x.mul(mask));
+    }
+
+    /**
+     * Draws the per-sample mask of a training pass: 1 / (1 - p) for the samples kept, 0 for the
+     * dropped, from the engine's random generator. The fused training kernel takes it from here, so
+     * that both paths drop the same samples for the same seed.
+     *
+     * @param x the branch [B, ...]
+     * @param training whether this is a training pass
+     * @return the mask [B, 1, 1, 1], or null where nothing is dropped (inference, or p = 0)
+     */
+    public NDArray mask(NDArray x, boolean training) {
         if (!training || rate == 0f) {
-            return new NDList(x);
+            return null;
         }
         float keep = 1f - rate;
         Shape perSample = new Shape(x.getShape().get(0), 1, 1, 1);
-        NDArray mask =
-                x.getManager()
-                        .randomUniform(0f, 1f, perSample, x.getDataType(), x.getDevice())
-                        .add(keep)
-                        .floor()
-                        .div(keep);
-        return new NDList(x.mul(mask));
+        return x.getManager()
+                .randomUniform(0f, 1f, perSample, x.getDataType(), x.getDevice())
+                .add(keep)
+                .floor()
+                .div(keep);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package ai.dla.stage;
 
 import ai.dla.attention.LightLayerAttention;
+import ai.dla.light.BranchTerms;
+import ai.dla.light.FusedLightTraining;
 import ai.dla.nn.FeatureMaps;
 
 import ai.djl.ndarray.NDArray;
@@ -38,7 +40,14 @@ public final class MrlaStage extends Stage {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.head();
         for (int l = 0; l < units.size(); l++) {
-            NDList unit = units.get(l).forward(ps, new NDList(x), training, params);
+            NDList unit = units.get(l).forward(ps, new NDList(FusedLightTraining.input(x, training)), training, params);
+            FusedLightTraining fusedTraining = FusedLightTraining.begin(unit.get(0), unit.get(1), training);
+            if (fusedTraining != null) {
+                NDArray summary = fusedTraining.summary();
+                BranchTerms terms = attention.get(l).trainingTerms(ps, summary, null, null);
+                x = fusedTraining.finish(terms, dropPath.mask(summary, true), null).head();
+                continue;
+            }
             NDArray out = Bottleneck.join(unit, training);
             NDList branch = attention.get(l).forward(ps, new NDList(out, unit.get(1)), training, params);
             x = FeatureMaps.residual(dropPath.forward(ps, branch, training, params).head(), out, training);

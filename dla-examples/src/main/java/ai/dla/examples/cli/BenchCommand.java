@@ -173,6 +173,9 @@ final class BenchCommand extends DlaCommand {
                 name.dataset().getImageSize(), name.dataset().getImageSize(), device, JniUtils.getNumThreads(), warmup,
                 timed, contextMode.getId(), NativeMemory.describe());
         out.println("DLA-L inference on the CPU: " + NativeKernel.describe());
+        if (modes.contains(Mode.TRAIN)) {
+            out.println("DLA-L and MRLA-L training on the CPU: " + NativeKernel.describeTraining());
+        }
         out.printf(Locale.ROOT, "%-7s %-24s %10s %10s %10s %10s %10s %11s%n", "mode", "model", "img/s", "median ms",
                 "min ms", "max ms", "p99 ms", "kernel/step");
         for (Mode m : modes) {

@@ -1,6 +1,7 @@
 package ai.dla.examples.train;
 
 import ai.dla.examples.data.TrainingData;
+import ai.dla.light.SegmentedBackward;
 import ai.dla.network.DlaResNet;
 import ai.dla.nn.Scalars;
 import ai.dla.runtime.ProcessCounters;
@@ -239,7 +240,9 @@ public final class TrainingRun {
 
     /**
      * One SGD step on a batch split over the trainer's devices. Each device's mean loss is weighted
-     * by its share of the batch, so the summed gradient is the gradient of the batch mean.
+     * by its share of the batch, so the summed gradient is the gradient of the batch mean. The step
+     * runs inside a {@link SegmentedBackward}, so that DLA-L and MRLA-L take the fused training
+     * kernels where they run.
      *
      * @param trainer the trainer, with its optimizer
      * @param batch the batch
@@ -248,12 +251,13 @@ public final class TrainingRun {
     public static void trainStep(Trainer trainer, Batch batch, Score fit) {
         Batch[] splits = batch.split(trainer.getDevices(), false);
         long total = batch.getSize();
-        try (GradientCollector collector = trainer.newGradientCollector()) {
+        try (GradientCollector collector = trainer.newGradientCollector();
+                SegmentedBackward segments = SegmentedBackward.open()) {
             for (Batch split : splits) {
                 NDList predictions = trainer.forward(split.getData(), split.getLabels());
                 NDArray loss = trainer.getLoss().evaluate(split.getLabels(), predictions);
                 float share = (float) split.getSize() / total;
-                collector.backward(splits.length == 1 ? loss : Scalars.scale(loss, share));
+                segments.backward(collector, splits.length == 1 ? loss : Scalars.scale(loss, share));
                 fit.addTraining(loss.getFloat(), predictions.head(), split.getLabels().head());
             }
         }
