@@ -16,7 +16,7 @@
  * averages, once for the stencil, while they are still in cache) and x' is written once, over x, so
  * that no new map is allocated and touched.
  *
- * Nothing here throws or calls into C++ other than three exported functions of libtorch 2.0.1
+ * Nothing here throws or calls into C++ other than three exported functions of libtorch (2.0.1 and 2.7.1)
  * resolved at dla_init: TensorBase::data_ptr<float>() and the operator stride.int, both called
  * only on tensors that the Java side checked to be dense float32 CPU tensors of rank 4, 2 or 1,
  * and TensorBase::grad_fn() (dla_training.c). The layout of every tensor is checked here, from its strides, before

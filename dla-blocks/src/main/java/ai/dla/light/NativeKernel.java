@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the Maven build where a C compiler exists) and whether it can run here.
  *
  * <p>It runs only where everything it relies on has been checked: Linux on x86-64, the PyTorch
- * engine at the version it was checked against ({@value #PYTORCH_VERSION}), the library present
+ * engine at a version it was checked against ({@link #PYTORCH_VERSIONS}), the library present
  * in the jar, and the three libtorch functions it calls (the float data pointer of a tensor, the
  * {@code stride} operator, and for training a tensor's {@code grad_fn}) exported by the loaded
  * {@code libtorch_cpu.so}. Anywhere else, and with
@@ -43,8 +44,11 @@ public final class NativeKernel {
      */
     public static final String PROPERTY = "dla.fused";
 
-    /** The PyTorch version whose libtorch the kernel was checked against. */
-    public static final String PYTORCH_VERSION = "2.0.1";
+    /**
+     * The PyTorch versions whose libtorch the kernel was checked against: the default build's, and
+     * DJL 0.36's (the profile {@code djl-0.36}).
+     */
+    public static final List<String> PYTORCH_VERSIONS = List.of("2.0.1", "2.7.1");
 
     private static final String TRAINING_OFF = "inference";
     private static final String LIBRARY = "dlakernels";
@@ -232,9 +236,9 @@ public final class NativeKernel {
             }
             try {
                 Engine engine = Engine.getEngine("PyTorch");
-                if (!PYTORCH_VERSION.equals(engine.getVersion())) {
-                    return "the kernel was checked against PyTorch " + PYTORCH_VERSION + ", the engine is "
-                            + engine.getVersion();
+                if (!PYTORCH_VERSIONS.contains(engine.getVersion())) {
+                    return "the kernel was checked against PyTorch " + String.join(" and ", PYTORCH_VERSIONS)
+                            + ", the engine is " + engine.getVersion();
                 }
                 Path libtorch = Path.of(LibUtils.getLibtorchPath(), "libtorch_cpu.so");
                 if (!Files.isRegularFile(libtorch)) {

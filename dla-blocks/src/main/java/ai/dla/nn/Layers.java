@@ -1,5 +1,7 @@
 package ai.dla.nn;
 
+import ai.dla.runtime.TorchStartup;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -26,7 +28,8 @@ public final class Layers {
 
     /**
      * Builds a bias-free square convolution with padding {@code kernel / 2} and Kaiming fan-out
-     * initialisation.
+     * initialisation. The first one built prepares libtorch for this host ({@link
+     * TorchStartup#prepare()}), before any of the library's convolutions can run.
      *
      * @param filters the output channels
      * @param kernel the kernel side
@@ -35,6 +38,7 @@ public final class Layers {
      * @return the convolution
      */
     public static Conv2d conv(int filters, int kernel, int stride, int groups) {
+        TorchStartup.prepare();
         Conv2d conv =
                 Conv2d.builder()
                         .setFilters(filters)

@@ -2,6 +2,7 @@ package ai.dla.stage;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
@@ -61,7 +62,8 @@ public final class DropPath extends AbstractBlock {
     /**
      * Draws the per-sample mask of a training pass: 1 / (1 - p) for the samples kept, 0 for the
      * dropped, from the engine's random generator. The fused training kernel takes it from here, so
-     * that both paths drop the same samples for the same seed.
+     * that both paths drop the same samples for the same seed; the draws are float32 whatever the
+     * branch's type, so that a float64 copy of a network drops the same samples too.
      *
      * @param x the branch [B, ...]
      * @param training whether this is a training pass
@@ -73,11 +75,12 @@ public final class DropPath extends AbstractBlock {
         }
         float keep = 1f - rate;
         Shape perSample = new Shape(x.getShape().get(0), 1, 1, 1);
-        return x.getManager()
-                .randomUniform(0f, 1f, perSample, x.getDataType(), x.getDevice())
+        NDArray mask = x.getManager()
+                .randomUniform(0f, 1f, perSample, DataType.FLOAT32, x.getDevice())
                 .add(keep)
                 .floor()
                 .div(keep);
+        return x.getDataType() == DataType.FLOAT32 ? mask : mask.toType(x.getDataType(), false);
     }
 
     @Override

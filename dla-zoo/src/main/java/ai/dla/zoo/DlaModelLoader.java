@@ -78,7 +78,7 @@ final class DlaModelLoader extends BaseModelLoader {
         if (url == null) {
             throw new WeightsNotAvailableException(unavailable(name, null));
         }
-        Repository remote = Repository.newInstance("dla-weights", url);
+        Repository remote = WeightsRepository.open("dla-weights", url);
         MRL remoteMrl = remote.model(Application.CV.IMAGE_CLASSIFICATION, DlaModelZoo.GROUP_ID, variant.getId());
         Artifact found = remoteMrl.match(Catalog.properties(name));
         if (found == null) {

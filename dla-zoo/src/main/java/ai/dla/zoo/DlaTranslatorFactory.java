@@ -36,11 +36,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The translators of DLA models, applying the {@link Preprocessing} of the dataset the model was
  * trained on to images. Images come as {@code Image}, or through DJL's own expansions as an image
- * file {@code Path}, a {@code URL} or an {@code InputStream}:
+ * file {@code Path}, a {@code URL} or an {@code InputStream} (and on DJL 0.36 a {@code String}
+ * naming a file or URL):
  *
  * <ul>
  *   <li>an image to {@code Classifications}: the class probabilities, through DJL's {@link
@@ -163,7 +165,12 @@ public final class DlaTranslatorFactory implements TranslatorFactory {
      */
     static void checkTypes(Class<?> input, Class<?> output) {
         if (!SUPPORTED.contains(new Pair<Type, Type>(input, output))) {
-            throw new IllegalArgumentException("DLA models translate Image, Path, URL or InputStream to Classifications,"
+            String images = SUPPORTED.stream()
+                    .filter(p -> p.getValue() == Classifications.class)
+                    .map(p -> ((Class<?>) p.getKey()).getSimpleName())
+                    .sorted()
+                    .collect(Collectors.joining(", "));
+            throw new IllegalArgumentException("DLA models translate images (" + images + ") to Classifications,"
                     + " float[] or NDList, NDList to NDList, or Input to Output (DJL Serving); not "
                     + input.getSimpleName() + " to " + output.getSimpleName());
         }

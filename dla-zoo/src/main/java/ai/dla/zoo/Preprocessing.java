@@ -2,7 +2,6 @@ package ai.dla.zoo;
 
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.transform.CenterCrop;
-import ai.djl.modality.cv.transform.Resize;
 import ai.djl.modality.cv.transform.ToTensor;
 import ai.djl.translate.Pipeline;
 
@@ -32,7 +31,7 @@ public record Preprocessing(DatasetProfile dataset) {
             if (dataset == DatasetProfile.IMAGENET) {
                 pipeline.add(new ResizeShorterSide(IMAGENET_RESIZE)).add(new CenterCrop(size, size));
             } else {
-                pipeline.add(new Resize(size, size));
+                pipeline.add(new BilinearResize(size, size));
             }
         }
         return pipeline.add(new ToTensor()).add(new ChannelNormalize(dataset.getMean(), dataset.getStd()));

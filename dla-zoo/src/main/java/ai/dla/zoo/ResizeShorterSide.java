@@ -1,12 +1,12 @@
 package ai.dla.zoo;
 
-import ai.djl.modality.cv.util.NDImageUtils;
 import ai.djl.ndarray.NDArray;
 import ai.djl.translate.Transform;
 
 /**
  * Resizes an HWC image so that its shorter side has the given length, keeping the aspect ratio:
- * the evaluation resize of ImageNet (256, before a 224 centre crop).
+ * the evaluation resize of ImageNet (256, before a 224 centre crop). Bilinear, in float32, as
+ * {@link BilinearResize}.
  */
 public final class ResizeShorterSide implements Transform {
 
@@ -37,6 +37,6 @@ public final class ResizeShorterSide implements Transform {
         long width = array.getShape().get(1);
         int newHeight = (int) (height <= width ? size : Math.round((double) size * height / width));
         int newWidth = (int) (width <= height ? size : Math.round((double) size * width / height));
-        return NDImageUtils.resize(array, newWidth, newHeight);
+        return BilinearResize.resize(array, newWidth, newHeight);
     }
 }

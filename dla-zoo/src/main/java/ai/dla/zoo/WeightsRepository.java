@@ -2,11 +2,14 @@ package ai.dla.zoo;
 
 import ai.djl.repository.Artifact;
 import ai.djl.repository.Metadata;
+import ai.djl.repository.RemoteRepository;
+import ai.djl.repository.Repository;
 import ai.djl.util.JsonUtils;
 
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -14,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 
 /**
@@ -27,6 +31,33 @@ import java.util.Properties;
 public final class WeightsRepository {
 
     private WeightsRepository() {}
+
+    /**
+     * Opens a repository of DLA weights at a URL: {@code http:} and {@code https:} as DJL's remote
+     * repository, which reads each variant's {@code metadata.json}, anything else ({@code file:},
+     * {@code jar:}, {@code s3:}) as DJL chooses for the scheme.
+     *
+     * <p>Hand-written for the web: DJL 0.32 and later open a plain {@code http:} URL as a remote
+     * model to call ({@code RpcRepository}), not as a repository, so DJL's {@code RemoteRepository}
+     * is made here directly, on every DJL version.
+     *
+     * @param name the repository's name
+     * @param url the repository's root
+     * @return the repository
+     */
+    static Repository open(String name, String url) {
+        URI uri = URI.create(url);
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        return scheme.equals("http") || scheme.equals("https") ? new HttpRepository(name, uri) : Repository.newInstance(name, url);
+    }
+
+    /** DJL's remote repository, whose constructor is protected in DJL 0.25 and public in 0.36. */
+    private static final class HttpRepository extends RemoteRepository {
+
+        HttpRepository(String name, URI uri) {
+            super(name, uri);
+        }
+    }
 
     /**
      * Adds a model directory's weights to a repository.

@@ -37,7 +37,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /** The zoo through DJL's own Criteria: listing, untrained networks, missing weights, weight repositories. */
 public class ZooTest {
@@ -172,7 +171,7 @@ public class ZooTest {
             assertEquals(entry(name).weights(), ZooEntry.Availability.REPOSITORY);
             assertEquals(load(name, x), expected);
 
-            Path cached = cachedParameters(name);
+            Path cached = CachedWeights.parameters(name);
             Files.write(cached, new byte[] {1, 2, 3});
             assertEquals(load(name, x), expected, "a damaged cached copy is fetched again");
 
@@ -208,15 +207,14 @@ public class ZooTest {
             System.setProperty(DlaModelZoo.REPOSITORY_PROPERTY,
                     "http://127.0.0.1:" + server.getAddress().getPort() + "/");
             assertEquals(load(name, x), expected);
-            assertTrue(Files.isRegularFile(cachedParameters(name)), "downloaded into DJL's cache");
+            assertTrue(Files.isRegularFile(CachedWeights.parameters(name)), "downloaded into DJL's cache");
         } finally {
             server.stop(0);
         }
     }
 
     private static float[] publishRandomModel(ModelName name, Path root, NDArray x) throws Exception {
-        Utils.deleteQuietly(Utils.getCacheDir().resolve("cache/repo/model/cv/image_classification/ai/dla/zoo/"
-                + name.variant().getId()));
+        Utils.deleteQuietly(CachedWeights.variantDirectory(name));
         Path dir = Files.createTempDirectory("dla-model");
         try (Model model = Model.newInstance(name.toString(), "PyTorch")) {
             DlaResNet net = name.builder().build();
@@ -242,13 +240,6 @@ public class ZooTest {
         return DlaModelZoo.list().stream().filter(e -> e.model().equals(name)).findFirst().orElseThrow();
     }
 
-    private static Path cachedParameters(ModelName name) throws IOException {
-        Path dir = Utils.getCacheDir().resolve("cache/repo/model/cv/image_classification/ai/dla/zoo/"
-                + name.variant().getId() + "/" + name.depth() + "/" + name.dataset().getId() + "/" + Catalog.VERSION);
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> p.toString().endsWith(".params")).findFirst().orElseThrow();
-        }
-    }
 
     private static Image randomImage(int width, int height) {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);

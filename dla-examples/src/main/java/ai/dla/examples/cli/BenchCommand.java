@@ -9,6 +9,7 @@ import ai.dla.light.NativeKernel;
 import ai.dla.network.Variant;
 import ai.dla.runtime.NativeMemory;
 import ai.dla.runtime.ProcessCounters;
+import ai.dla.runtime.TorchStartup;
 import ai.dla.stage.ContextMode;
 import ai.dla.zoo.ModelName;
 
@@ -164,7 +165,8 @@ final class BenchCommand extends DlaCommand {
         }
         Device device = Devices.of(devices)[0];
         NativeMemory.keepFreedMemory();
-        Engine.getInstance(); // loads libtorch, which JniUtils calls below
+        Engine engine = Engine.getInstance(); // loads libtorch, which JniUtils calls below
+        TorchStartup.prepare();
         if (threads != null) {
             JniUtils.setNumThreads(positive("--threads", threads));
         }
@@ -172,6 +174,8 @@ final class BenchCommand extends DlaCommand {
                         + ", context %s, %s%n", latency ? 1 : batchSize, name.dataset().getChannels(),
                 name.dataset().getImageSize(), name.dataset().getImageSize(), device, JniUtils.getNumThreads(), warmup,
                 timed, contextMode.getId(), NativeMemory.describe());
+        out.println("DJL " + Engine.getDjlVersion() + ", PyTorch " + engine.getVersion() + ", oneDNN convolutions: "
+                + TorchStartup.describeOneDnn());
         out.println("DLA-L inference on the CPU: " + NativeKernel.describe());
         if (modes.contains(Mode.TRAIN)) {
             out.println("DLA-L and MRLA-L training on the CPU: " + NativeKernel.describeTraining());

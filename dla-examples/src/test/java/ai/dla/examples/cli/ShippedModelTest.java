@@ -51,13 +51,29 @@ public class ShippedModelTest {
         assertFalse(r.out().contains("AutoNonVariableTypeMode") || r.out().contains("[W "), r.out());
     }
 
+    /**
+     * The README's main command in a process of its own, as a user's terminal shows it: the answers
+     * and nothing else, none of libtorch's native warnings (NNPACK's "Unsupported hardware" on AMD
+     * hosts among them, {@code TorchStartup}) and no log line.
+     */
+    @Test
+    public void readmeMainCommandPrintsOnlyItsAnswers() throws IOException, InterruptedException {
+        List<Path> samples = samples();
+        List<String> args = new ArrayList<>(List.of("predict", "--model", MODEL));
+        samples.forEach(p -> args.add(p.toString()));
+        CliRun r = CliRun.inOwnProcess(args.toArray(String[]::new));
+        assertEquals(r.status(), 0, r.out());
+        String[] lines = r.out().split("\n");
+        assertEquals(lines.length, 6 * samples.size(), r.out());
+        for (String line : lines) {
+            assertTrue(line.startsWith("  ") || line.endsWith(".png"), "not an answer: " + line + "\n" + r.out());
+        }
+    }
+
     @Test
     public void readmeMainCommandClassifiesTheShippedSamples() throws IOException {
         List<String> args = new ArrayList<>(List.of("predict", "--model", MODEL));
-        List<Path> samples;
-        try (Stream<Path> files = Files.list(Path.of("..", "samples"))) {
-            samples = files.filter(p -> p.toString().endsWith(".png")).sorted().toList();
-        }
+        List<Path> samples = samples();
         samples.forEach(p -> args.add(p.toString()));
         String out = run(args.toArray(String[]::new));
         String[] lines = out.split("\n");
@@ -67,6 +83,12 @@ public class ShippedModelTest {
             String label = file.substring(file.lastIndexOf('-') + 1, file.length() - ".png".length());
             String top = lines[6 * i + 1].trim().split(" {2,}")[0];
             assertEquals(normalise(top), label, "top-1 of " + file + ": " + out);
+        }
+    }
+
+    private static List<Path> samples() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("..", "samples"))) {
+            return files.filter(p -> p.toString().endsWith(".png")).sorted().toList();
         }
     }
 
