@@ -44,42 +44,9 @@
 #define PARALLEL_FLOATS (1 << 18)
 #define LANES 8
 
-#define INLINE static inline __attribute__((always_inline))
-
-/*
- * e^x, eight at a time: x = n·ln 2 + r with |r| <= ln 2 / 2, Cephes' degree-6 polynomial for e^r
- * (relative error about 1e-7) and 2^n from the exponent bits. NaN stays NaN; the range is clamped
- * to what float holds.
- */
-/* a where the mask is set, b elsewhere. */
-INLINE v8 select8(v8i mask, v8 a, v8 b) { return (v8) ((mask & (v8i) a) | (~mask & (v8i) b)); }
-
-INLINE v8 exp8(v8 x) {
-    v8 zero = {0};
-    x = select8(x > 88.3762626647949f, zero + 88.3762626647949f, x);
-    x = select8(x < -87.3365447504f, zero - 87.3365447504f, x);
-    v8 t = x * 1.44269504088896341f + 12582912.0f; /* 1.5 · 2^23: rounds x·log2 e to an integer */
-    v8 n = t - 12582912.0f;
-    v8 r = x - n * 0.693359375f + n * 2.12194440e-4f;
-    v8 p = (v8) {0} + 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    v8i bits = (__builtin_convertvector(n, v8i) + 127) << 23;
-    return p * (v8) bits;
-}
-
-INLINE v8 sigmoid8(v8 x) { return 1.0f / (1.0f + exp8(-x)); }
-
-INLINE v8 tanh8(v8 x) { return 2.0f / (1.0f + exp8(-2.0f * x)) - 1.0f; }
-
 data_ptr_fn tensor_data;
 int wide;
-/* Whether the CPU has AVX2 and FMA; set by dla_init. */
-static int avx2;
+int avx2;
 stride_fn tensor_stride;
 grad_fn_fn tensor_grad_fn;
 
@@ -303,17 +270,24 @@ static void hh_row(const unit_job *j, const float *h, float *hid, float *row) {
 }
 
 /*
- * c' = σ(f)·c + σ(i)·tanh(g) and h' = norm(c') for one sample's gates (i, f, g), C a multiple of 8.
- * Instantiated for AVX2 and for the baseline (GCC's target_clones on this function trips an
- * internal compiler error of GCC 12 under -march=native, so the choice is made at run time).
+ * c' = σ(f)·c + σ(i)·tanh(g) and h' = norm(c') for one sample's gates (i, f, g), C a multiple of 8,
+ * with σ(i), σ(f), tanh(g) written to act [3C] where it is not NULL (it may be the gates
+ * themselves). Instantiated for AVX2 and for the baseline (GCC's target_clones on this function
+ * trips an internal compiler error of GCC 12 under -march=native, so the choice is made at run time).
  */
 #define GATE_UPDATE(NAME, TARGET)                                                                        \
-    TARGET static void NAME(int norm, const float *gates, const float *c, int64_t ch, float *h_out,      \
-            float *c_out) {                                                                           \
+    TARGET static void NAME(int norm, const float *gates, const float *c, int64_t ch, float *act,        \
+            float *h_out, float *c_out) {                                                             \
         for (int64_t q = 0; q < ch; q += LANES) {                                                     \
             v8 prev = c == NULL ? (v8) {0} : load8(c + q);                                            \
-            v8 cn = sigmoid8(load8(gates + ch + q)) * prev                                            \
-                    + sigmoid8(load8(gates + q)) * tanh8(load8(gates + 2 * ch + q));                  \
+            v8 si = sigmoid8(load8(gates + q)), sf = sigmoid8(load8(gates + ch + q));                 \
+            v8 tg = tanh8(load8(gates + 2 * ch + q));                                                 \
+            v8 cn = sf * prev + si * tg;                                                              \
+            if (act != NULL) {                                                                        \
+                store8(act + q, si);                                                                  \
+                store8(act + ch + q, sf);                                                             \
+                store8(act + 2 * ch + q, tg);                                                         \
+            }                                                                                         \
             if (c_out != NULL) {                                                                      \
                 store8(c_out + q, cn);                                                                \
             }                                                                                         \
@@ -338,11 +312,11 @@ static void hh_row(const unit_job *j, const float *h, float *hid, float *row) {
 GATE_UPDATE(gate_update_avx2, __attribute__((target("arch=x86-64-v3"))))
 GATE_UPDATE(gate_update_baseline, )
 
-static void gate_update(int norm, const float *gates, const float *c, int64_t ch, float *h_out, float *c_out) {
+void gate_update(int norm, const float *gates, const float *c, int64_t ch, float *act, float *h_out, float *c_out) {
     if (avx2) {
-        gate_update_avx2(norm, gates, c, ch, h_out, c_out);
+        gate_update_avx2(norm, gates, c, ch, act, h_out, c_out);
     } else {
-        gate_update_baseline(norm, gates, c, ch, h_out, c_out);
+        gate_update_baseline(norm, gates, c, ch, act, h_out, c_out);
     }
 }
 
@@ -368,7 +342,7 @@ static void dsu_block(const unit_job *j, const float *y, const float *h, const f
     }
     for (int s = 0; s < n; s++) {
         const float *cs = c == NULL ? NULL : c + (shared ? 0 : s * ch);
-        gate_update(j->norm, gates + s * 3 * ch, cs, ch, h_out + s * ch, c_out == NULL ? NULL : c_out + s * ch);
+        gate_update(j->norm, gates + s * 3 * ch, cs, ch, NULL, h_out + s * ch, c_out == NULL ? NULL : c_out + s * ch);
     }
 }
 

@@ -36,6 +36,48 @@ typedef float v16u __attribute__((vector_size(64), aligned(4)));
 /* Whether the CPU runs the AVX-512 versions (16 lanes) of the register-blocked loops; set by dla_init. */
 extern int wide;
 
+/* Whether the CPU has AVX2 and FMA; set by dla_init. */
+extern int avx2;
+
+#define INLINE static inline __attribute__((always_inline))
+
+/*
+ * e^x, eight at a time: x = n·ln 2 + r with |r| <= ln 2 / 2, Cephes' degree-6 polynomial for e^r
+ * (relative error about 1e-7) and 2^n from the exponent bits. NaN stays NaN; the range is clamped
+ * to what float holds.
+ */
+/* a where the mask is set, b elsewhere. */
+INLINE v8 select8(v8i mask, v8 a, v8 b) { return (v8) ((mask & (v8i) a) | (~mask & (v8i) b)); }
+
+INLINE v8 exp8(v8 x) {
+    v8 zero = {0};
+    x = select8(x > 88.3762626647949f, zero + 88.3762626647949f, x);
+    x = select8(x < -87.3365447504f, zero - 87.3365447504f, x);
+    v8 t = x * 1.44269504088896341f + 12582912.0f; /* 1.5 · 2^23: rounds x·log2 e to an integer */
+    v8 n = t - 12582912.0f;
+    v8 r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    v8 p = (v8) {0} + 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    v8i bits = (__builtin_convertvector(n, v8i) + 127) << 23;
+    return p * (v8) bits;
+}
+
+INLINE v8 sigmoid8(v8 x) { return 1.0f / (1.0f + exp8(-x)); }
+
+INLINE v8 tanh8(v8 x) { return 2.0f / (1.0f + exp8(-2.0f * x)) - 1.0f; }
+
+/*
+ * c' = σ(f)·c + σ(i)·tanh(g) and h' = norm(c') (0 sigmoid, 1 identity, 2 tanh, 3 ReLU) for one
+ * sample's gates (i, f, g) [3C], C a multiple of 8; c NULL for zeros; σ(i), σ(f), tanh(g) written
+ * to act [3C] where it is not NULL (it may be the gates), c' to c_out where it is not NULL.
+ */
+void gate_update(int norm, const float *gates, const float *c, int64_t ch, float *act, float *h_out, float *c_out);
+
 #define HEAD_WIDTH 32
 #define TAPS 9
 

@@ -275,13 +275,27 @@ HOT static void ds_row(const float *restrict dy, float *s, const float *restrict
     }
 }
 
-/* sv[q] += Σ over x of g[x][q] · v[x][q], so[q] += Σ over x of g[x][q] · o[x][q]. */
-HOT static void dot_rows(const float *restrict g, const float *restrict v, const float *restrict o, int64_t w,
-        int64_t c, float *restrict sv, float *restrict so) {
+/* so[q] += Σ over x of g[x][q] · o[x][q]. */
+HOT static void dot_row(const float *restrict g, const float *restrict o, int64_t w, int64_t c, float *restrict so) {
     for (int64_t x = 0; x < w; x++) {
         for (int64_t q = 0; q < c; q++) {
-            sv[q] += g[x * c + q] * v[x * c + q];
             so[q] += g[x * c + q] * o[x * c + q];
+        }
+    }
+}
+
+/*
+ * sv[q] = Σ over the nine taps of k[t][q] · acc[t][q]: with acc a row's kernel gradients
+ * Σ_x g[x] ⊙ u[x + t], this is Σ_x g[x] ⊙ (k * u)[x], the row's dot product of g with the stencil's
+ * output, without computing that output.
+ */
+HOT static void tap_dots(const float *restrict k, const float *restrict acc, int64_t c, float *restrict sv) {
+    for (int64_t q = 0; q < c; q++) {
+        sv[q] = 0;
+    }
+    for (int64_t t = 0; t < TAPS; t++) {
+        for (int64_t q = 0; q < c; q++) {
+            sv[q] += k[t * c + q] * acc[t * c + q];
         }
     }
 }
@@ -631,7 +645,7 @@ EXPORT int dla_train_reduce(int64_t dy_t, int64_t s_t, int64_t b_t, int64_t o_t,
     int n = thread_count(&m, threads);
     /* per thread: Σdz, Σdz·x̂ [2C]; da [B][heads]; ddl [B][C]; dWv, dΛ [2][9][C] */
     int64_t len = 2 * c + batch * heads + batch * c + 2 * TAPS * c;
-    int64_t scratch = 2 * TAPS * c + 6 * c + 4 * row;
+    int64_t scratch = 2 * TAPS * c + 6 * c + 3 * row;
     reduction work;
     if (reduction_alloc(&work, n, len, scratch) != DLA_OK) {
         return DLA_NO_MEMORY;
@@ -651,8 +665,7 @@ EXPORT int dla_train_reduce(int64_t dy_t, int64_t s_t, int64_t b_t, int64_t o_t,
         float *acc = buf;                 /* dWv, dΛ of one row [2][9][C] */
         float *row_sums = acc + 2 * TAPS * c; /* [2][C], then k1 and k3, then [2][C] of dots */
         float *k2 = row_sums + 4 * c;     /* [C] */
-        float *v = k2 + c + 3 * row;      /* one row of Wv * u, after three rows of u */
-        float *heads_of = v + row;        /* [C]: each channel's head weight a of the sample */
+        float *heads_of = k2 + c + 3 * row; /* [C]: each channel's head weight a of the sample, after three rows of u */
         int64_t sample = -1;
         joined_rows joined;
         joined_init(&joined, k2 + c);
@@ -691,13 +704,12 @@ EXPORT int dla_train_reduce(int64_t dy_t, int64_t s_t, int64_t b_t, int64_t o_t,
             const float *u[3], *o[3];
             joined_window(&m, ns, yy, &joined, u);
             window(m.o, &m, ns, yy, o);
-            memset(v, 0, row * sizeof(float));
-            stencil_row(u, m.wv, NULL, NULL, 0, width, c, v);
             kernel_gradient_row(sr, u, o, width, c, acc, dlw == NULL ? NULL : acc + TAPS * c);
             double *dan = p_da + ns * heads, *ddln = p_ddl + ns * c;
-            float *dots = row_sums + 2 * c; /* [2][C] past k1 and k3 */
-            memset(dots, 0, 2 * c * sizeof(float));
-            dot_rows(sr, v, orow, width, c, dots, dots + c);
+            float *dots = row_sums + 2 * c; /* [2][C] past k1 and k3: ds · (Wv * u), ds · o */
+            tap_dots(m.wv, acc, c, dots);
+            memset(dots + c, 0, c * sizeof(float));
+            dot_row(sr, orow, width, c, dots + c);
             for (int64_t q = 0; q < c; q++) {
                 dan[q / HEAD_WIDTH] += dots[q];
                 ddln[q] += dots[c + q];

@@ -58,6 +58,10 @@ import java.util.Map;
 public class FusedTrainingTest {
 
     private static final double TOLERANCE = 1e-5;
+    /** The settings of {@value NativeKernel#PROPERTY} for the three paths. */
+    private static final String FUSED = "true";
+    private static final String MAPS = "maps";
+    private static final String SEPARATE = "inference";
     /**
      * How much further from float64 than the separate operations the fused path may be. Both round
      * in float32, in different orders, and the sums of ill-conditioned random stages amplify that:
@@ -153,6 +157,29 @@ public class FusedTrainingTest {
     }
 
     @Test
+    public void theSmallTermsUnderAutogradTrainAsTheSeparateOperations() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            StageConfig config = config(64, 64, 1, 4, ContextNorm.SIGMOID, 0.5f);
+            for (ContextMode mode : ContextMode.values()) {
+                DlaLStage stage = stage(manager, new DlaLStage(config), config, 6, 9);
+                stage.setContextMode(mode);
+                DlaLStage twin = new DlaLStage(config);
+                twin.setContextMode(mode);
+                assertFusedEqualsSeparate(stage, twin, manager, 6, 64, 9, "DLA-L, small terms under autograd, " + mode.getId(),
+                        MAPS, false);
+            }
+            MrlaStage mrla = stage(manager, new MrlaStage(config), config, 6, 9);
+            assertFusedEqualsSeparate(mrla, new MrlaStage(config), manager, 6, 64, 9, "MRLA-L, small terms under autograd",
+                    MAPS, false);
+            StageConfig paper = new StageConfig(64, 16, 2, 1, 4, CellType.DSU, DsuForm.PAPER, ContextNorm.SIGMOID, 0f,
+                    false);
+            DlaLStage paperForm = stage(manager, new DlaLStage(paper), paper, 6, 9);
+            assertFusedEqualsSeparate(paperForm, new DlaLStage(paper), manager, 6, 64, 9, "DLA-L, the paper's DSU form",
+                    FUSED, false);
+        }
+    }
+
+    @Test
     public void withoutASegmentedBackwardTrainingTakesTheSeparateOperations() {
         try (NDManager manager = NDManager.newBaseManager()) {
             StageConfig config = config(64, 64, 1, 4, ContextNorm.SIGMOID, 0f);
@@ -180,7 +207,7 @@ public class FusedTrainingTest {
                 NDArray x = FeatureMaps.channelsLast(manager.randomNormal(new Shape(4, 64, 8, 8)));
                 float[] before = infer(stage, x, manager);
                 long calls = NativeKernel.trainingCalls();
-                step(stage, x, manager.randomNormal(new Shape(4, 64, 8, 8)), true, manager);
+                step(stage, x, manager.randomNormal(new Shape(4, 64, 8, 8)), FUSED, manager);
                 assertTrue(NativeKernel.trainingCalls() > calls, "the fused path did not run");
                 for (Pair<String, Parameter> p : stage.getParameters()) {
                     if (p.getValue().requiresGradient()) {
@@ -218,33 +245,44 @@ public class FusedTrainingTest {
      */
     private static void assertFusedEqualsSeparate(Stage stage, Stage twin, NDManager manager, int batch, int channels,
             int side, String what) {
+        assertFusedEqualsSeparate(stage, twin, manager, batch, channels, side, what, FUSED, true);
+    }
+
+    /**
+     * As above, with the fused path taken under {@code setting} of {@value NativeKernel#PROPERTY},
+     * and the small terms computed in C or under autograd as {@code nativeTerms} says.
+     */
+    private static void assertFusedEqualsSeparate(Stage stage, Stage twin, NDManager manager, int batch, int channels,
+            int side, String what, String setting, boolean nativeTerms) {
         NDArray x = FeatureMaps.channelsLast(manager.randomNormal(new Shape(batch, channels, side, side)));
         Shape out = stage.getOutputShapes(new Shape[] {x.getShape()})[0];
         NDArray weights = manager.randomNormal(out);
         Map<String, float[]> statistics = statistics(stage);
         long before = NativeKernel.calls();
-        Map<String, float[]> expected = step(stage, x, weights, false, manager);
+        Map<String, float[]> expected = step(stage, x, weights, SEPARATE, manager);
         assertEquals(NativeKernel.calls(), before, what + ": the reference ran a kernel");
         restore(stage, statistics);
-        Map<String, float[]> actual = step(stage, x, weights, true, manager);
+        long terms = NativeKernel.termsCalls();
+        Map<String, float[]> actual = step(stage, x, weights, setting, manager);
         assertTrue(NativeKernel.calls() > before, what + ": the fused path did not run");
+        assertEquals(NativeKernel.termsCalls() > terms, nativeTerms, what + ": the small terms ran in C");
         restore(stage, statistics);
         int threads = JniUtils.getNumThreads();
         JniUtils.setNumThreads(1);
         Map<String, float[]> oneThread;
         try {
-            oneThread = step(stage, x, weights, false, manager);
+            oneThread = step(stage, x, weights, SEPARATE, manager);
         } finally {
             JniUtils.setNumThreads(threads);
             restore(stage, statistics);
         }
         Engine.getInstance().setRandomSeed(batch + side);
         Map<String, float[]> nudged =
-                step(stage, x.mul(manager.randomNormal(x.getShape()).mul(NUDGE).add(1)), weights, false, manager);
+                step(stage, x.mul(manager.randomNormal(x.getShape()).mul(NUDGE).add(1)), weights, SEPARATE, manager);
         restore(stage, statistics);
         copy(stage, twin, manager, x.getShape());
         Map<String, float[]> truth = step(twin, contiguous(x.toType(DataType.FLOAT64, false)),
-                weights.toType(DataType.FLOAT64, false), false, manager);
+                weights.toType(DataType.FLOAT64, false), SEPARATE, manager);
         double worst = 0;
         String worstName = "";
         for (Map.Entry<String, float[]> e : truth.entrySet()) {
@@ -286,9 +324,10 @@ public class FusedTrainingTest {
     }
 
     /** The output, the gradients of the input and of every parameter, and the statistics after one step. */
-    private static Map<String, float[]> step(Stage stage, NDArray x, NDArray weights, boolean fused, NDManager manager) {
+    private static Map<String, float[]> step(Stage stage, NDArray x, NDArray weights, String setting, NDManager manager) {
+        boolean fused = !SEPARATE.equals(setting);
         String previous = System.getProperty(NativeKernel.PROPERTY);
-        System.setProperty(NativeKernel.PROPERTY, fused ? "true" : "inference");
+        System.setProperty(NativeKernel.PROPERTY, setting);
         Map<String, float[]> arrays = new LinkedHashMap<>();
         try (NDManager scope = manager.newSubManager()) {
             Engine.getInstance().setRandomSeed(11);

@@ -137,6 +137,7 @@ public class GoldenTest {
             NDArray logits;
             NDArray loss;
             long calls = NativeKernel.calls();
+            long terms = NativeKernel.termsCalls();
             try (GradientCollector gc = Engine.getInstance().newGradientCollector();
                     SegmentedBackward segments = fused ? SegmentedBackward.open() : null) {
                 logits = net.forward(ps, new NDList(g.get("input")), true).head();
@@ -154,6 +155,7 @@ public class GoldenTest {
             Variant variant = net.getConfig().variant();
             boolean kernel = fused && (variant == Variant.DLA_L || variant == Variant.MRLA_L) && NativeKernel.isTrainingActive();
             assertEquals(NativeKernel.calls() > calls, kernel, file + path + ": which path ran");
+            assertEquals(NativeKernel.termsCalls() > terms, kernel, file + path + ": whether the small terms ran in C");
             assertClose(file, "logits_train" + path, logits, g.get("logits_train"), OUTPUT_TOLERANCE);
             assertClose(file, "loss_train" + path, loss.reshape(1), g.get("loss_train").reshape(1), OUTPUT_TOLERANCE);
 

@@ -171,6 +171,26 @@ public final class LightLayerAttention extends ProjectedAttention implements Inf
     }
 
     /**
+     * Returns the parameters from which the fused training kernels compute this unit's small terms
+     * in C ({@link ai.dla.light.NativeTerms}), as the store holds them: Wq [1, 1, k], Wk [1, 1, k],
+     * λ [C, 1, 1], Wv [C, 1, 3, 3], then the BatchNorm's γ, β, running mean and running variance.
+     *
+     * @param ps the parameter store
+     * @param device the batch's device
+     * @return the parameters
+     */
+    public NDList trainingParameters(ParameterStore ps, Device device) {
+        folded.clear(); // a training pass: the optimizer and the kernel's running statistics change the sources after it
+        NDList p = new NDList(
+                queryWeight(ps, device, true),
+                keyWeight(ps, device, true),
+                ps.getValue(lambda, device, true),
+                valueWeight(ps, device, true));
+        p.addAll(Layers.batchNormParameters(ps, bn, device, true));
+        return p;
+    }
+
+    /**
      * Returns this unit's attention weights packed into one float32 vector for the fused inference
      * kernel ({@link ai.dla.light.FusedLightUnit}), with the BatchNorm's inference map s, t and λ
      * folded in: Wq [k], Wk [k], s ⊙ Wv [9][C] (tap-major), s ⊙ λ ⊙ W [9][C], s ⊙ λ [C] and t [C].

@@ -82,23 +82,40 @@ public final class DynamicSharingUnit extends GatedCell implements InferenceWeig
      *     records gradients of the weights
      */
     public NDArray packedWeights(ParameterStore ps, Device device) {
-        if (form != DsuForm.PUBLISHED) {
+        NDList sources = form == DsuForm.PUBLISHED ? perceptrons(ps, device, false) : null;
+        if (sources == null || !InferenceWeights.usable(sources)) {
             return null;
         }
+        return packed.get(sources, DynamicSharingUnit::pack).head();
+    }
+
+    /**
+     * Returns the published form's parameters for the fused training kernels ({@link
+     * ai.dla.light.NativeTerms}), as the store holds them: MLP_ih's first layer's weight [m, C] and
+     * bias [m], its second layer's weight [3C, m] and bias [3C], then MLP_hh's.
+     *
+     * @param ps the parameter store
+     * @param device the batch's device
+     * @return the eight parameters, or null in the paper's form
+     */
+    public NDList trainingParameters(ParameterStore ps, Device device) {
+        packed.clear(); // a training pass: the optimizer changes the sources after it
+        return form == DsuForm.PUBLISHED ? perceptrons(ps, device, true) : null;
+    }
+
+    /** The two perceptrons' (weight, bias) pairs, first layer first, MLP_ih then MLP_hh. */
+    private NDList perceptrons(ParameterStore ps, Device device, boolean training) {
         SummedGates summed = (SummedGates) gates();
         NDList sources = new NDList();
         for (Block map : new Block[] {summed.ih(), summed.hh()}) {
             Mlp mlp = (Mlp) map;
             for (Linear layer : new Linear[] {mlp.fc1(), mlp.fc2()}) {
                 PairList<String, Parameter> p = layer.getParameters();
-                sources.add(ps.getValue(p.get("weight"), device, false));
-                sources.add(ps.getValue(p.get("bias"), device, false));
+                sources.add(ps.getValue(p.get("weight"), device, training));
+                sources.add(ps.getValue(p.get("bias"), device, training));
             }
         }
-        if (!InferenceWeights.usable(sources)) {
-            return null;
-        }
-        return packed.get(sources, DynamicSharingUnit::pack).head();
+        return sources;
     }
 
     /** (weight, bias) pairs of the four layers to one vector: each weight transposed, then its bias. */

@@ -31,4 +31,33 @@ public record BranchTerms(NDArray heads, NDArray factor, NDArray value, NDArray 
         terms.add(batchNorm.get(1));
         return terms;
     }
+
+    /**
+     * The gradients of the terms, as the map kernels' backward pass gives them.
+     *
+     * @param heads dL/da [B, C / 32]
+     * @param factor dL/d(factor) [B, C]
+     * @param value dL/dWv tap-major [9 · C]
+     * @param shortcut dL/d(λ ⊙ DW) tap-major [9 · C], or null (MRLA-L)
+     * @param gamma dL/dγ [C]
+     * @param beta dL/dβ [C]
+     */
+    record Gradients(NDArray heads, NDArray factor, NDArray value, NDArray shortcut, NDArray gamma, NDArray beta) {
+
+        /**
+         * Returns the gradients in the order of {@link BranchTerms#differentiable()}.
+         *
+         * @return the gradients
+         */
+        NDList differentiable() {
+            NDList grads = new NDList(heads, factor);
+            if (shortcut != null) {
+                grads.add(shortcut);
+            }
+            grads.add(value);
+            grads.add(gamma);
+            grads.add(beta);
+            return grads;
+        }
+    }
 }

@@ -14,10 +14,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.function.Function;
+
 /**
  * The training pass of one DLA-L or MRLA-L unit after its bottleneck, with the work on the maps in
- * the project's C kernels and the small per-sample work (the context cell, Q and K, the heads'
- * weights) under DJL's autograd. From the bottleneck's last BatchNorm output b and its shortcut o:
+ * the project's C kernels. From the bottleneck's last BatchNorm output b and its shortcut o:
  *
  * <pre>
  *   u = ReLU(b + o)                                       the unit's output
@@ -28,12 +29,14 @@ import ai.djl.ndarray.types.Shape;
  * operations of {@link ai.dla.stage.DlaLStage} and {@link ai.dla.stage.MrlaStage} are the
  * reference; this computes the same function and the same gradients.
  *
- * <p>A unit runs in two calls: {@link #begin} computes GAP(u) and GAP(o) as new leaves, from which
- * the stage computes the small terms under autograd ({@link BranchTerms}); {@link #finish} computes
- * y, a new leaf, updates the BatchNorm's running statistics, and records the unit's segment of the
- * step's backward pass ({@link SegmentedBackward}). That segment computes dL/ds and the gradients
- * of the small terms in C, runs autograd from the small terms back to GAP's leaves, the context
- * and the parameters, then computes dL/db and dL/do in C and hands them to the bottleneck's graph.
+ * <p>A unit runs in two calls: {@link #begin} computes GAP(u) and GAP(o), from which the stage
+ * computes the small per-sample terms (the context cell, Q and K, the heads' weights): in C
+ * ({@link NativeTerms}) where it can, else under autograd from GAP's arrays made leaves ({@link
+ * BranchTerms}). {@code finish} computes y, a new leaf, updates the BatchNorm's running statistics,
+ * and records the unit's segment of the step's backward pass ({@link SegmentedBackward}). That
+ * segment computes dL/ds and the gradients of the small terms in C, carries them back to GAP's
+ * gradients, the context and the parameters (in C, or by autograd), then computes dL/db and dL/do
+ * in C and hands them to the bottleneck's graph.
  *
  * <p>The fused path is taken only inside an open {@link SegmentedBackward}, on the CPU, for live
  * dense float32 PyTorch maps whose channels are a multiple of 32 and are laid out channels-last,
@@ -132,7 +135,8 @@ public final class FusedLightTraining {
     }
 
     /**
-     * Computes the unit's output and records its segment of the backward pass.
+     * Computes the unit's output and records its segment of the backward pass, with the small
+     * terms computed under autograd.
      *
      * @param terms the small terms, computed under autograd from {@link #summary()} (and the gate)
      * @param mask DropPath's mask [B, 1, 1, 1], or null
@@ -142,6 +146,54 @@ public final class FusedLightTraining {
      */
     public NDList finish(BranchTerms terms, NDArray mask, NDList context) {
         checkShapes(terms, mask, context);
+        for (NDArray a : terms.differentiable()) {
+            if (!usable(a)) {
+                throw new IllegalArgumentException("The fused training kernels read only dense float32 CPU arrays: " + a);
+            }
+        }
+        Forward pass = forward(terms, mask);
+        NDList next = new NDList(pass.output);
+        NDList roots = terms.differentiable();
+        if (context != null) {
+            roots.addAll(context);
+            next.add(segments.leaf(context.get(0)));
+            next.add(segments.leaf(context.get(1)));
+        }
+        NDArray root = flatConcat(roots);
+        NDList saved = new NDList(root);
+        saved.addAll(next);
+        segments.record(() -> backward(terms, pass, saved, g -> {
+            NDList grads = g.differentiable();
+            for (int i = 1; i < next.size(); i++) {
+                grads.add(next.get(i).getGradient());
+            }
+            SegmentedBackward.inject(root, flatConcat(grads));
+            return new NDList(summary.getGradient(), shortcutSummary.getGradient());
+        }));
+        return next;
+    }
+
+    /**
+     * Computes the unit's output and records its segment of the backward pass, with the small
+     * terms computed in C ({@link NativeTerms}).
+     *
+     * @param unit the unit's small terms, computed from {@link #summary()} and {@link #shortcutSummary()}
+     * @param mask DropPath's mask [B, 1, 1, 1], or null
+     * @return y [B, C, H, W] channels-last, a new leaf
+     */
+    public NDArray finish(NativeTerms.Unit unit, NDArray mask) {
+        BranchTerms terms = unit.terms();
+        checkShapes(terms, mask, null);
+        Forward pass = forward(terms, mask);
+        segments.record(() -> backward(terms, pass, unit.saved(), unit::backward));
+        return pass.output;
+    }
+
+    /** What a unit's forward pass keeps for its backward pass. */
+    private record Forward(NDArray keep, NDArray s, NDArray stats, NDArray output) {}
+
+    /** y, with s and the batch statistics kept, and the BatchNorm's running statistics updated. */
+    private Forward forward(BranchTerms terms, NDArray mask) {
         NDManager manager = b.getManager();
         long channels = dims[1];
         NDArray s = channelsLast(manager);
@@ -155,26 +207,20 @@ public final class FusedLightTraining {
                 1f - Layers.BN_MOMENTUM, Layers.BN_EPSILON, handle(s), handle(y), handle(stats),
                 dims[0], dims[1], dims[2], dims[3], NativeKernel.threads()), "forward");
         NativeKernel.calledTraining();
-        NDArray output = segments.leaf(y);
-        NDList next = new NDList(output);
-        NDList roots = terms.differentiable();
-        if (context != null) {
-            roots.addAll(context);
-            next.add(segments.leaf(context.get(0)));
-            next.add(segments.leaf(context.get(1)));
-        }
-        NDArray root = flatConcat(roots);
-        segments.record(() -> backward(terms, keep, s, stats, output, root, next));
-        return next;
+        return new Forward(keep, s, stats, segments.leaf(y));
     }
 
-    /** The unit's segment: from dL/dy to the small terms, the bottleneck and the shortcut. */
-    private void backward(BranchTerms terms, NDArray keep, NDArray s, NDArray stats, NDArray output, NDArray root,
-            NDList next) {
-        NDList saved = new NDList(b, o, s, stats, output, root, summary, shortcutSummary, terms.heads(),
-                terms.factor(), terms.value(), terms.shortcut(), keep);
+    /**
+     * The unit's segment: from dL/dy to the small terms' gradients, which {@code small} carries
+     * back to GAP's gradients {@code NDList(dL/dGAP(u), dL/dGAP(o))}; then the bottleneck and the
+     * shortcut.
+     */
+    private void backward(BranchTerms terms, Forward pass, NDList more,
+            Function<BranchTerms.Gradients, NDList> small) {
+        NDList saved = new NDList(b, o, pass.s, pass.stats, pass.output, summary, shortcutSummary, terms.heads(),
+                terms.factor(), terms.value(), terms.shortcut(), pass.keep);
         saved.addAll(terms.batchNorm());
-        saved.addAll(next);
+        saved.addAll(more);
         for (NDArray a : saved) {
             if (a != null) {
                 SegmentedBackward.requireOpen(a, "what a fused unit saved in its forward pass");
@@ -183,32 +229,23 @@ public final class FusedLightTraining {
         NDManager manager = b.getManager();
         long batch = dims[0];
         long channels = dims[1];
-        NDArray dy = gradientChannelsLast(output);
+        NDArray dy = gradientChannelsLast(pass.output);
         NDArray normGrads = manager.create(new Shape(2, channels), DataType.FLOAT32);
         NDArray dHeads = manager.create(terms.heads().getShape(), DataType.FLOAT32);
         NDArray dFactor = manager.create(new Shape(batch, channels), DataType.FLOAT32);
         NDArray dValue = manager.create(terms.value().getShape(), DataType.FLOAT32);
         NDArray dShortcut = terms.shortcut() == null ? null : manager.create(terms.shortcut().getShape(), DataType.FLOAT32);
-        check(NativeKernel.Calls.dla_train_reduce(handle(dy), handle(s), handle(b), handle(o), handle(terms.heads()),
-                handle(terms.value()), handleOrZero(keep), handle(terms.batchNorm().get(0)), handle(stats),
+        check(NativeKernel.Calls.dla_train_reduce(handle(dy), handle(pass.s), handle(b), handle(o), handle(terms.heads()),
+                handle(terms.value()), handleOrZero(pass.keep), handle(terms.batchNorm().get(0)), handle(pass.stats),
                 handle(normGrads), handle(dHeads), handle(dFactor), handle(dValue), handleOrZero(dShortcut),
                 dims[0], dims[1], dims[2], dims[3], NativeKernel.threads()), "backward");
-        NDList grads = new NDList(dHeads, dFactor);
-        if (dShortcut != null) {
-            grads.add(dShortcut);
-        }
-        grads.add(dValue);
-        grads.add(normGrads.get(0));
-        grads.add(normGrads.get(1));
-        for (int i = 1; i < next.size(); i++) {
-            grads.add(next.get(i).getGradient());
-        }
-        SegmentedBackward.inject(root, flatConcat(grads));
+        NDList gaps = small.apply(new BranchTerms.Gradients(dHeads, dFactor, dValue, dShortcut, normGrads.get(0),
+                normGrads.get(1)));
         NDArray db = channelsLast(manager);
         NDArray dout = channelsLast(manager);
-        check(NativeKernel.Calls.dla_train_maps(handle(dy), handle(s), handle(b), handle(o), handle(terms.heads()),
+        check(NativeKernel.Calls.dla_train_maps(handle(dy), handle(pass.s), handle(b), handle(o), handle(terms.heads()),
                 handle(terms.factor()), handle(terms.value()), handleOrZero(terms.shortcut()),
-                handle(summary.getGradient()), handle(shortcutSummary.getGradient()), handle(db), handle(dout),
+                handle(gaps.get(0)), handle(gaps.get(1)), handle(db), handle(dout),
                 dims[0], dims[1], dims[2], dims[3], NativeKernel.threads()), "backward");
         SegmentedBackward.inject(b, db);
         SegmentedBackward.inject(o, dout);
@@ -235,11 +272,6 @@ public final class FusedLightTraining {
             throw new IllegalArgumentException("The fused training kernels were given terms of the wrong shapes for "
                     + b.getShape() + ": heads " + terms.heads().getShape() + ", factor " + terms.factor().getShape()
                     + ", value " + terms.value().getShape() + ", BatchNorm " + terms.batchNorm().getShapes()[0]);
-        }
-        for (NDArray a : terms.differentiable()) {
-            if (!usable(a)) {
-                throw new IllegalArgumentException("The fused training kernels read only dense float32 CPU arrays: " + a);
-            }
         }
     }
 

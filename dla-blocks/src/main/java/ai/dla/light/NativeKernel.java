@@ -39,8 +39,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NativeKernel {
 
     /**
-     * The system property that turns the fused kernels off when set to {@code false}, and the
-     * training kernels alone when set to {@code inference}.
+     * The system property that turns the fused kernels off when set to {@code false}, the training
+     * kernels alone when set to {@code inference}, and when set to {@code maps} keeps the training
+     * kernels for the map work but leaves the small per-sample work to DJL's autograd ({@link
+     * NativeTerms} off).
      */
     public static final String PROPERTY = "dla.fused";
 
@@ -51,11 +53,15 @@ public final class NativeKernel {
     public static final List<String> PYTORCH_VERSIONS = List.of("2.0.1", "2.7.1");
 
     private static final String TRAINING_OFF = "inference";
+    private static final String TERMS_OFF = "maps";
     private static final String LIBRARY = "dlakernels";
     private static final Logger LOGGER = LoggerFactory.getLogger(NativeKernel.class);
+    private static final List<String> SETTINGS = List.of("true", "false", TRAINING_OFF, TERMS_OFF);
     private static final AtomicBoolean TOLD = new AtomicBoolean();
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
     private static final AtomicLong CALLS = new AtomicLong();
     private static final AtomicLong TRAINING_CALLS = new AtomicLong();
+    private static final AtomicLong TERMS_CALLS = new AtomicLong();
 
     private NativeKernel() {}
 
@@ -90,6 +96,17 @@ public final class NativeKernel {
     }
 
     /**
+     * Returns whether the small per-sample work of a fused training unit runs in C ({@link
+     * NativeTerms}): the training kernels are active, the library found libtorch's BLAS, and
+     * {@value #PROPERTY} is not {@code maps}.
+     *
+     * @return true if the fused training path may compute the small terms in C
+     */
+    static boolean isTermsActive() {
+        return !TERMS_OFF.equalsIgnoreCase(setting()) && isTrainingActive() && Loaded.TERMS_FAILURE == null;
+    }
+
+    /**
      * Returns which training path DLA-L and MRLA-L take in this process on the CPU, for example
      * {@code fused training kernels (libdlakernels, 2 OpenMP threads)} or {@code separate DJL
      * operations: ...}. Training loops take the fused path only inside a {@link SegmentedBackward}.
@@ -103,7 +120,10 @@ public final class NativeKernel {
         if (!isEnabled() || Loaded.FAILURE != null) {
             return describe();
         }
-        return String.format(Locale.ROOT, "fused training kernels (lib%s, %d OpenMP thread(s))", LIBRARY, threads());
+        String terms = isTermsActive() ? "" : ", the small per-sample work under autograd: "
+                + (Loaded.TERMS_FAILURE == null ? "-D" + PROPERTY + "=" + TERMS_OFF : Loaded.TERMS_FAILURE);
+        return String.format(Locale.ROOT, "fused training kernels (lib%s, %d OpenMP thread(s)%s)", LIBRARY, threads(),
+                terms);
     }
 
     /**
@@ -142,6 +162,21 @@ public final class NativeKernel {
         return TRAINING_CALLS.get();
     }
 
+    /**
+     * Returns how many units' small terms the kernels have computed in C ({@link NativeTerms}) in
+     * this process.
+     *
+     * @return the number of units
+     */
+    public static long termsCalls() {
+        return TERMS_CALLS.get();
+    }
+
+    /** Counts one unit whose small terms the kernels computed. */
+    static void calledTerms() {
+        TERMS_CALLS.incrementAndGet();
+    }
+
     /** Counts one successful kernel call. */
     static void called() {
         CALLS.incrementAndGet();
@@ -178,7 +213,12 @@ public final class NativeKernel {
     }
 
     private static String setting() {
-        return System.getProperty(PROPERTY, "true").trim();
+        String value = System.getProperty(PROPERTY, "true").trim();
+        if (!SETTINGS.contains(value.toLowerCase(Locale.ROOT)) && WARNED.compareAndSet(false, true)) {
+            LOGGER.warn("-D{}={} is not a setting of the fused kernels: give true (the default), maps, inference or"
+                    + " false; running as true", PROPERTY, value);
+        }
+        return value;
     }
 
     /**
@@ -222,7 +262,16 @@ public final class NativeKernel {
 
         static final String FAILURE = load();
 
+        /** Null if the small terms' kernels can run (they need libtorch's BLAS); else why not. */
+        static final String TERMS_FAILURE = FAILURE != null ? FAILURE : loadTerms();
+
         private Loaded() {}
+
+        private static String loadTerms() {
+            Path libtorch = Path.of(LibUtils.getLibtorchPath(), "libtorch_cpu.so");
+            int init = Calls.dla_terms_init(libtorch.toString());
+            return init == 0 ? null : libtorch + " does not export the BLAS sgemm_ (code " + init + ")";
+        }
 
         private static String load() {
             if (!Platform.isLinux() || !Platform.isIntel() || !Platform.is64Bit()) {
@@ -281,6 +330,20 @@ public final class NativeKernel {
         static native int dla_train_maps(long dy, long ds, long b, long o, long heads, long factor, long value,
                 long shortcut, long dSummary, long dShortcutSummary, long db, long dout, long batch, long channels,
                 long height, long width, int threads);
+
+        static native int dla_terms_init(String libtorchCpu);
+
+        static native long dla_terms_saved_floats(long batch, long channels, long hidden);
+
+        static native int dla_terms_forward(long gu, long go, long h, long c, long wq, long wk, long lambda, long wv,
+                long dw, long[] dsu, long a, long factor, long value, long shortcut, long hNext, long cNext, long saved,
+                long batch, long channels, long hidden, int k, int norm, int sampleZero);
+
+        static native int dla_terms_backward(long gu, long go, long h, long c, long wq, long wk, long lambda, long wv,
+                long dw, long[] dsu, long a, long hNext, long cNext, long saved, long da, long dfactor, long dvalue,
+                long dshortcut, long dhNext, long dcNext, long dgu, long dgo, long dh, long dc, long dwq, long dwk,
+                long dlambda, long dwv, long ddw, long[] dsuGrads, long batch, long channels, long hidden, int k,
+                int norm, int sampleZero);
 
         static native int dla_is_channels_last(long t, long batch, long channels, long height, long width);
 

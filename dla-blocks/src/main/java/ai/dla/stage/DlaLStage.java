@@ -6,6 +6,7 @@ import ai.dla.light.BranchTerms;
 import ai.dla.light.FusedLightTraining;
 import ai.dla.light.FusedLightUnit;
 import ai.dla.light.NativeKernel;
+import ai.dla.light.NativeTerms;
 import ai.dla.light.ShortcutUpdate;
 import ai.dla.nn.FeatureMaps;
 
@@ -66,10 +67,23 @@ public final class DlaLStage extends ContextStage {
         NDList context = null;
         NDArray kernel = update.kernel(ps, x.getDevice(), training);
         NDArray dsuWeights = training ? null : fusedCellWeights(ps, x);
+        NativeTerms small = training ? nativeTerms(ps, x, kernel) : null;
         for (int l = 0; l < units.size(); l++) {
             NDList unit = units.get(l).forward(ps, new NDList(FusedLightTraining.input(x, training)), training, params);
             NDArray o = unit.get(1);
             FusedLightTraining fusedTraining = FusedLightTraining.begin(unit.get(0), o, training);
+            if (fusedTraining == null && small != null && small.holdsContext()) {
+                throw new IllegalStateException("Unit " + l + " of a DLA-L stage could not take the fused training"
+                        + " path after the units before it did; run with -D" + NativeKernel.PROPERTY
+                        + "=maps and report this");
+            }
+            if (fusedTraining != null && small != null) {
+                NDArray summary = fusedTraining.summary();
+                NativeTerms.Unit terms = small.forward(attention.get(l).trainingParameters(ps, x.getDevice()), summary,
+                        fusedTraining.shortcutSummary());
+                x = fusedTraining.finish(terms, dropPath.mask(summary, true));
+                continue;
+            }
             if (fusedTraining != null) {
                 NDList gated = gate(ps, fusedTraining.summary(), fusedTraining.shortcutSummary(), context, true, params);
                 BranchTerms terms = attention.get(l).trainingTerms(ps, fusedTraining.summary(), gated.get(2), kernel);
@@ -108,6 +122,19 @@ public final class DlaLStage extends ContextStage {
         NDList gated = new NDList(next);
         gated.add(cell.forward(ps, backward, training, params).get(0));
         return gated;
+    }
+
+    /**
+     * The pass that computes the units' small terms in C in a fused training pass, or null where
+     * they stay with autograd (another cell or form, or the kernels not active).
+     */
+    private NativeTerms nativeTerms(ParameterStore ps, NDArray x, NDArray kernel) {
+        if (!(cell instanceof DynamicSharingUnit)) {
+            return null;
+        }
+        DynamicSharingUnit dsu = (DynamicSharingUnit) cell;
+        return NativeTerms.openDla(dsu.trainingParameters(ps, x.getDevice()), kernel, dsu.getHiddenWidth(),
+                dsu.getNorm(), getContextMode() == ContextMode.SAMPLE_ZERO, true);
     }
 
     /**

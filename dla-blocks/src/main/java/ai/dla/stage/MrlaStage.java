@@ -3,6 +3,7 @@ package ai.dla.stage;
 import ai.dla.attention.LightLayerAttention;
 import ai.dla.light.BranchTerms;
 import ai.dla.light.FusedLightTraining;
+import ai.dla.light.NativeTerms;
 import ai.dla.nn.FeatureMaps;
 
 import ai.djl.ndarray.NDArray;
@@ -39,13 +40,20 @@ public final class MrlaStage extends Stage {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.head();
+        NativeTerms small = NativeTerms.openMrla(training);
         for (int l = 0; l < units.size(); l++) {
             NDList unit = units.get(l).forward(ps, new NDList(FusedLightTraining.input(x, training)), training, params);
             FusedLightTraining fusedTraining = FusedLightTraining.begin(unit.get(0), unit.get(1), training);
             if (fusedTraining != null) {
                 NDArray summary = fusedTraining.summary();
+                NDArray mask = dropPath.mask(summary, true);
+                if (small != null) {
+                    x = fusedTraining.finish(small.forward(attention.get(l).trainingParameters(ps, x.getDevice()),
+                            summary, fusedTraining.shortcutSummary()), mask);
+                    continue;
+                }
                 BranchTerms terms = attention.get(l).trainingTerms(ps, summary, null, null);
-                x = fusedTraining.finish(terms, dropPath.mask(summary, true), null).head();
+                x = fusedTraining.finish(terms, mask, null).head();
                 continue;
             }
             NDArray out = Bottleneck.join(unit, training);
