@@ -440,7 +440,8 @@ EXPORT int dla_train_gap(int64_t b_t, int64_t o_t, int64_t gu_t, int64_t go_t, i
     int64_t c = channels, row = width * c;
     int n = thread_count(&m, threads);
     double *sums = malloc((size_t) n * 2 * c * sizeof(double));
-    float *rows = malloc((size_t) n * 2 * row * sizeof(float));
+    /* per thread: one joined row u, then the row's sums [2][C] (more than a row on 1-pixel-wide maps) */
+    float *rows = malloc((size_t) n * (row + 2 * c) * sizeof(float));
     if (sums == NULL || rows == NULL) {
         free(sums);
         free(rows);
@@ -451,7 +452,7 @@ EXPORT int dla_train_gap(int64_t b_t, int64_t o_t, int64_t gu_t, int64_t go_t, i
     for (int64_t s = 0; s < batch; s++) {
         int t = omp_get_thread_num();
         double *su = sums + (int64_t) t * 2 * c, *so = su + c;
-        float *u = rows + (int64_t) t * 2 * row, *ru = u + row;
+        float *u = rows + (int64_t) t * (row + 2 * c), *ru = u + row;
         memset(su, 0, 2 * c * sizeof(double));
         for (int64_t y = 0; y < height; y++) {
             const float *bs = m.b + (s * height + y) * row, *os = m.o + (s * height + y) * row;
@@ -535,7 +536,8 @@ EXPORT int dla_train_forward(int64_t b_t, int64_t o_t, int64_t a_t, int64_t dl_t
         return m.a == NULL || m.dl == NULL || m.wv == NULL ? DLA_BAD_ARGUMENT : DLA_BAD_LAYOUT;
     }
     int n = thread_count(&m, threads);
-    int64_t scratch = TAPS * c + 4 * row;
+    /* per thread: kv [9][C], three joined rows, the row moments [2][C] (more than a row on 1-pixel-wide maps) */
+    int64_t scratch = TAPS * c + 3 * row + 2 * c;
     reduction work;
     if (reduction_alloc(&work, n, 2 * c, scratch) != DLA_OK) {
         return DLA_NO_MEMORY;

@@ -138,7 +138,7 @@ public class FusedTrainingTest {
     }
 
     @Test
-    public void everyContextNormDropPathAndDownsamplingMatch() {
+    public void everyContextNormDropPathOneByOneMapsAndDownsamplingMatch() {
         try (NDManager manager = NDManager.newBaseManager()) {
             for (ContextNorm norm : ContextNorm.values()) {
                 StageConfig config = config(64, 64, 1, 4, norm, 0f);
@@ -150,6 +150,11 @@ public class FusedTrainingTest {
             assertFusedEqualsSeparate(stage, new DlaLStage(dropping), manager, 16, 64, 8, "DLA-L with DropPath 0.5");
             MrlaStage mrla = stage(manager, new MrlaStage(dropping), dropping, 16, 8);
             assertFusedEqualsSeparate(mrla, new MrlaStage(dropping), manager, 16, 64, 8, "MRLA-L with DropPath 0.5");
+            StageConfig single = config(64, 64, 1, 4, ContextNorm.SIGMOID, 0f);
+            DlaLStage pixel = stage(manager, new DlaLStage(single), single, 3, 1);
+            assertFusedEqualsSeparate(pixel, new DlaLStage(single), manager, 3, 64, 1, "DLA-L on 1×1 maps");
+            MrlaStage mrlaPixel = stage(manager, new MrlaStage(single), single, 3, 1);
+            assertFusedEqualsSeparate(mrlaPixel, new MrlaStage(single), manager, 3, 64, 1, "MRLA-L on 1×1 maps");
             StageConfig down = config(64, 128, 2, 4, ContextNorm.SIGMOID, 0f);
             DlaLStage downsampling = stage(manager, new DlaLStage(down), down, 4, 16);
             assertFusedEqualsSeparate(downsampling, new DlaLStage(down), manager, 4, 64, 16, "DLA-L from 64 channels at 16² to 128 at 8²");
