@@ -14,10 +14,14 @@
  * autograd; these kernels do what touches the maps, forward and backward, in as few passes as the
  * batch statistics allow:
  *
- *   dla_train_gap       GAP(u) and GAP(o)                          reads b, o
+ *   dla_train_gap       GAP(u), GAP(o), the ReLU's mask [b + o > 0] as bits   reads b, o
  *   dla_train_forward   s (kept for the backward pass) and y       reads b, o twice, s once
  *   dla_train_reduce    the BatchNorm's and the small inputs' gradients, s overwritten with dL/ds
- *   dla_train_maps      dL/db and dL/do                            reads dy, ds, b, o
+ *   dla_train_maps      dL/db and dL/do                            reads dy, ds, the mask's bits
+ *
+ * The maps are far larger than the caches (a first stage's is 33.5 MB at batch 128) and the passes
+ * are bound by memory traffic, so the backward pass reads the join's mask as bits (1/32 of a map)
+ * rather than b and o again.
  *
  * Sums over the batch run in a fixed order for a given thread count (each thread owns a fixed range
  * of rows; the partial sums are added in thread order), so a training run is reproducible.
@@ -28,6 +32,7 @@
  * [2][C].
  */
 #define _GNU_SOURCE
+#include <immintrin.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -60,6 +65,33 @@ static int thread_count(const maps *m, int threads) {
 static void row_range(const maps *m, int t, int n, int64_t *r0, int64_t *r1) {
     *r0 = rows_of(m) * t / n;
     *r1 = rows_of(m) * (t + 1) / n;
+}
+
+/*
+ * The ReLU's mask of a joined row u, n a multiple of 32: bit k of word i set where u[32 i + k] > 0,
+ * which is where b + o > 0 (false for NaN, where PyTorch's ReLU gradient is 0 too).
+ */
+TARGET_AVX512 static void mask_row16(const float *u, int64_t n, uint32_t *bits) {
+    __m512 zero = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n; i += 32) {
+        uint32_t low = _mm512_cmp_ps_mask(_mm512_loadu_ps(u + i), zero, _CMP_GT_OQ);
+        uint32_t high = _mm512_cmp_ps_mask(_mm512_loadu_ps(u + i + 16), zero, _CMP_GT_OQ);
+        bits[i / 32] = low | high << 16;
+    }
+}
+
+static void mask_row(const float *u, int64_t n, uint32_t *bits) {
+    if (wide) {
+        mask_row16(u, n, bits);
+        return;
+    }
+    for (int64_t i = 0; i < n; i += 32) {
+        uint32_t word = 0;
+        for (int k = 0; k < 32; k++) {
+            word |= (uint32_t) (u[i + k] > 0) << k;
+        }
+        bits[i / 32] = word;
+    }
 }
 
 /* u = ReLU(b + o) of one row; NaN stays NaN, as in PyTorch. */
@@ -321,13 +353,29 @@ HOT static void maps_start_row(const float *restrict dy, const float *restrict d
     }
 }
 
-/* db = du where b + o > 0 (else 0), dout += db, over n floats. */
-HOT static void maps_end_row(const float *restrict b, const float *restrict o, const float *restrict du, int64_t n,
-        float *restrict db, float *restrict dout) {
+/* db = du where the mask's bit is set (else 0), dout += db, over n floats (a multiple of 32). */
+TARGET_AVX512 static void maps_end_row16(const uint32_t *bits, const float *du, int64_t n, float *db, float *dout) {
+    for (int64_t i = 0; i < n; i += 16) {
+        __m512 d = _mm512_maskz_loadu_ps((__mmask16) (bits[i / 32] >> (i % 32)), du + i);
+        _mm512_storeu_ps(db + i, d);
+        _mm512_storeu_ps(dout + i, _mm512_add_ps(_mm512_loadu_ps(dout + i), d));
+    }
+}
+
+HOT static void maps_end_plain(const uint32_t *restrict bits, const float *restrict du, int64_t n, float *restrict db,
+        float *restrict dout) {
     for (int64_t i = 0; i < n; i++) {
-        float d = b[i] + o[i] > 0 ? du[i] : 0.0f;
+        float d = bits[i / 32] >> (i % 32) & 1 ? du[i] : 0.0f;
         db[i] = d;
         dout[i] += d;
+    }
+}
+
+static void maps_end_row(const uint32_t *bits, const float *du, int64_t n, float *db, float *dout) {
+    if (wide) {
+        maps_end_row16(bits, du, n, db, dout);
+    } else {
+        maps_end_plain(bits, du, n, db, dout);
     }
 }
 
@@ -407,14 +455,14 @@ static int read_maps(maps *m, int64_t b_t, int64_t o_t, int64_t a_t, int64_t dl_
     m->height = height;
     m->width = width;
     m->threads = threads;
-    m->b = channels_last((const void *) b_t, batch, channels, height, width);
-    m->o = channels_last((const void *) o_t, batch, channels, height, width);
+    m->b = b_t == 0 ? NULL : channels_last((const void *) b_t, batch, channels, height, width);
+    m->o = o_t == 0 ? NULL : channels_last((const void *) o_t, batch, channels, height, width);
     m->a = a_t == 0 ? NULL : row_major((const void *) a_t, batch, channels / HEAD_WIDTH);
     m->dl = dl_t == 0 ? NULL : row_major((const void *) dl_t, batch, channels);
     m->wv = wv_t == 0 ? NULL : vector((const void *) wv_t);
     m->lw = lw_t == 0 ? NULL : vector((const void *) lw_t);
     m->mask = mask_t == 0 ? NULL : vector((const void *) mask_t);
-    if (m->b == NULL || m->o == NULL || (a_t != 0 && m->a == NULL) || (dl_t != 0 && m->dl == NULL)
+    if ((b_t != 0 && m->b == NULL) || (o_t != 0 && m->o == NULL) || (a_t != 0 && m->a == NULL) || (dl_t != 0 && m->dl == NULL)
             || (wv_t != 0 && m->wv == NULL) || (lw_t != 0 && m->lw == NULL) || (mask_t != 0 && m->mask == NULL)) {
         return DLA_BAD_LAYOUT;
     }
@@ -422,11 +470,15 @@ static int read_maps(maps *m, int64_t b_t, int64_t o_t, int64_t a_t, int64_t dl_
 }
 
 /*
- * GAP(u) and GAP(o) [B, C] of one unit, u = ReLU(b + o). Each sample is summed by one thread in
- * row order, in double.
+ * GAP(u) and GAP(o) [B, C] of one unit, u = ReLU(b + o), and the ReLU's mask as bits (mask_row) in
+ * relu_t, a dense float32 vector of B·H·W·C / 32 elements used as 32-bit words. Each sample is
+ * summed by one thread in row order, in double.
  */
-EXPORT int dla_train_gap(int64_t b_t, int64_t o_t, int64_t gu_t, int64_t go_t, int64_t batch, int64_t channels,
-        int64_t height, int64_t width, int threads) {
+EXPORT int dla_train_gap(int64_t b_t, int64_t o_t, int64_t gu_t, int64_t go_t, int64_t relu_t, int64_t batch,
+        int64_t channels, int64_t height, int64_t width, int threads) {
+    if (b_t == 0 || o_t == 0 || relu_t == 0) {
+        return DLA_BAD_ARGUMENT;
+    }
     maps m;
     int code = read_maps(&m, b_t, o_t, 0, 0, 0, 0, 0, batch, channels, height, width, threads);
     if (code != DLA_OK) {
@@ -434,7 +486,8 @@ EXPORT int dla_train_gap(int64_t b_t, int64_t o_t, int64_t gu_t, int64_t go_t, i
     }
     float *gu = row_major((const void *) gu_t, batch, channels);
     float *go = row_major((const void *) go_t, batch, channels);
-    if (gu == NULL || go == NULL) {
+    uint32_t *relu = (uint32_t *) vector((const void *) relu_t);
+    if (gu == NULL || go == NULL || relu == NULL) {
         return DLA_BAD_LAYOUT;
     }
     int64_t c = channels, row = width * c;
@@ -457,6 +510,7 @@ EXPORT int dla_train_gap(int64_t b_t, int64_t o_t, int64_t gu_t, int64_t go_t, i
         for (int64_t y = 0; y < height; y++) {
             const float *bs = m.b + (s * height + y) * row, *os = m.o + (s * height + y) * row;
             join_row(bs, os, row, u);
+            mask_row(u, row, relu + (s * height + y) * (row / 32));
             memset(ru, 0, 2 * c * sizeof(float));
             sum_rows(u, os, width, c, ru, ru + c);
             for (int64_t q = 0; q < c; q++) {
@@ -520,6 +574,9 @@ EXPORT int dla_train_forward(int64_t b_t, int64_t o_t, int64_t a_t, int64_t dl_t
         int64_t mask_t, int64_t gamma_t, int64_t beta_t, int64_t running_mean_t, int64_t running_var_t,
         float momentum, float eps, int64_t s_t, int64_t y_t, int64_t stats_t, int64_t batch, int64_t channels,
         int64_t height, int64_t width, int threads) {
+    if (b_t == 0 || o_t == 0) {
+        return DLA_BAD_ARGUMENT;
+    }
     maps m;
     int code = read_maps(&m, b_t, o_t, a_t, dl_t, wv_t, lw_t, mask_t, batch, channels, height, width, threads);
     if (code != DLA_OK) {
@@ -622,6 +679,9 @@ EXPORT int dla_train_forward(int64_t b_t, int64_t o_t, int64_t a_t, int64_t dl_t
 EXPORT int dla_train_reduce(int64_t dy_t, int64_t s_t, int64_t b_t, int64_t o_t, int64_t a_t, int64_t wv_t,
         int64_t mask_t, int64_t gamma_t, int64_t stats_t, int64_t grads_t, int64_t da_t, int64_t ddl_t,
         int64_t dwv_t, int64_t dlw_t, int64_t batch, int64_t channels, int64_t height, int64_t width, int threads) {
+    if (b_t == 0 || o_t == 0) {
+        return DLA_BAD_ARGUMENT;
+    }
     maps m;
     int code = read_maps(&m, b_t, o_t, a_t, 0, wv_t, 0, mask_t, batch, channels, height, width, threads);
     if (code != DLA_OK) {
@@ -756,16 +816,19 @@ EXPORT int dla_train_reduce(int64_t dy_t, int64_t s_t, int64_t b_t, int64_t o_t,
  * dgu, dgo [B][C] of GAP(u) and GAP(o) that the small work's backward pass gave,
  *
  *   du = dy + (a ⊙ Wv)ᵀ * ds + dgu / HW
- *   db = du ⊙ [b + o > 0]
+ *   db = du ⊙ [b + o > 0]                  the mask's bits from dla_train_gap (relu_t)
  *   do = db + Λᵀ * ds + dl ⊙ ds + dgo / HW
  *
  * written to db_t and do_t.
  */
-EXPORT int dla_train_maps(int64_t dy_t, int64_t ds_t, int64_t b_t, int64_t o_t, int64_t a_t, int64_t dl_t,
-        int64_t wv_t, int64_t lw_t, int64_t dgu_t, int64_t dgo_t, int64_t db_t, int64_t do_t, int64_t batch,
-        int64_t channels, int64_t height, int64_t width, int threads) {
+EXPORT int dla_train_maps(int64_t dy_t, int64_t ds_t, int64_t relu_t, int64_t a_t, int64_t dl_t, int64_t wv_t,
+        int64_t lw_t, int64_t dgu_t, int64_t dgo_t, int64_t db_t, int64_t do_t, int64_t batch, int64_t channels,
+        int64_t height, int64_t width, int threads) {
+    if (relu_t == 0) {
+        return DLA_BAD_ARGUMENT;
+    }
     maps m;
-    int code = read_maps(&m, b_t, o_t, a_t, dl_t, wv_t, lw_t, 0, batch, channels, height, width, threads);
+    int code = read_maps(&m, 0, 0, a_t, dl_t, wv_t, lw_t, 0, batch, channels, height, width, threads);
     if (code != DLA_OK) {
         return code;
     }
@@ -776,10 +839,11 @@ EXPORT int dla_train_maps(int64_t dy_t, int64_t ds_t, int64_t b_t, int64_t o_t, 
     const float *dgo = row_major((const void *) dgo_t, batch, channels);
     float *db = channels_last((const void *) db_t, batch, channels, height, width);
     float *dout = channels_last((const void *) do_t, batch, channels, height, width);
+    const uint32_t *relu = (const uint32_t *) vector((const void *) relu_t);
     if (m.a == NULL || m.dl == NULL || m.wv == NULL) {
         return DLA_BAD_ARGUMENT;
     }
-    if (dy == NULL || ds == NULL || dgu == NULL || dgo == NULL || db == NULL || dout == NULL) {
+    if (dy == NULL || ds == NULL || relu == NULL || dgu == NULL || dgo == NULL || db == NULL || dout == NULL) {
         return DLA_BAD_LAYOUT;
     }
     int n = thread_count(&m, threads);
@@ -803,7 +867,7 @@ EXPORT int dla_train_maps(int64_t dy_t, int64_t ds_t, int64_t b_t, int64_t o_t, 
             }
             const float *g[3];
             window(ds, &m, ns, yy, g);
-            const float *dyr = dy + r * row, *br = m.b + r * row, *orow = m.o + r * row, *dsr = ds + r * row;
+            const float *dyr = dy + r * row, *dsr = ds + r * row;
             float *dbr = db + r * row, *dor = dout + r * row;
             if (ns != sample) {
                 for (int64_t q = 0; q < c; q++) {
@@ -817,7 +881,7 @@ EXPORT int dla_train_maps(int64_t dy_t, int64_t ds_t, int64_t b_t, int64_t o_t, 
             if (m.lw != NULL) {
                 stencil_row(g, m.lw, NULL, NULL, 1, width, c, dor);
             }
-            maps_end_row(br, orow, du, row, dbr, dor);
+            maps_end_row(relu + r * (row / 32), du, row, dbr, dor);
         }
     }
     free(buffers);

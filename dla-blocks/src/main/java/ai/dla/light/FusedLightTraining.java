@@ -53,15 +53,17 @@ public final class FusedLightTraining {
     private final SegmentedBackward segments;
     private final NDArray b;
     private final NDArray o;
+    private final NDArray relu;
     private final NDArray summary;
     private final NDArray shortcutSummary;
     private final long[] dims;
 
-    private FusedLightTraining(SegmentedBackward segments, NDArray b, NDArray o, NDArray summary,
+    private FusedLightTraining(SegmentedBackward segments, NDArray b, NDArray o, NDArray relu, NDArray summary,
             NDArray shortcutSummary) {
         this.segments = segments;
         this.b = b;
         this.o = o;
+        this.relu = relu;
         this.summary = summary;
         this.shortcutSummary = shortcutSummary;
         this.dims = b.getShape().getShape();
@@ -85,7 +87,9 @@ public final class FusedLightTraining {
     }
 
     /**
-     * Starts a unit's fused training pass: u's and o's averages over H×W, as new leaves.
+     * Starts a unit's fused training pass: u's and o's averages over H×W, as new leaves, and the
+     * join's ReLU mask as bits for the backward pass (1/32 of a map's memory, so that it need not
+     * read b and o again).
      *
      * @param b the bottleneck's last BatchNorm output [B, C, H, W], before the join
      * @param o the unit's shortcut [B, C, H, W]
@@ -105,15 +109,18 @@ public final class FusedLightTraining {
         Shape state = new Shape(s.get(0), s.get(1));
         NDArray gu = manager.create(state, DataType.FLOAT32);
         NDArray go = manager.create(state, DataType.FLOAT32);
-        int code = NativeKernel.Calls.dla_train_gap(handle(b), handle(o), handle(gu), handle(go),
+        /* 32-bit words of bits held in a float32 vector: the kernels read only float tensors */
+        NDArray relu = manager.create(new Shape(s.size() / Integer.SIZE), DataType.FLOAT32);
+        int code = NativeKernel.Calls.dla_train_gap(handle(b), handle(o), handle(gu), handle(go), handle(relu),
                 s.get(0), s.get(1), s.get(2), s.get(3), NativeKernel.threads());
         if (code != OK) {
             gu.close();
             go.close();
+            relu.close();
             NativeKernel.tellOnce("the training kernel refused a unit (code " + code + ")");
             return null;
         }
-        return new FusedLightTraining(open, b, o, open.leaf(gu), open.leaf(go));
+        return new FusedLightTraining(open, b, o, relu, open.leaf(gu), open.leaf(go));
     }
 
     /**
@@ -217,7 +224,7 @@ public final class FusedLightTraining {
      */
     private void backward(BranchTerms terms, Forward pass, NDList more,
             Function<BranchTerms.Gradients, NDList> small) {
-        NDList saved = new NDList(b, o, pass.s, pass.stats, pass.output, summary, shortcutSummary, terms.heads(),
+        NDList saved = new NDList(b, o, relu, pass.s, pass.stats, pass.output, summary, shortcutSummary, terms.heads(),
                 terms.factor(), terms.value(), terms.shortcut(), pass.keep);
         saved.addAll(terms.batchNorm());
         saved.addAll(more);
@@ -243,7 +250,7 @@ public final class FusedLightTraining {
                 normGrads.get(1)));
         NDArray db = channelsLast(manager);
         NDArray dout = channelsLast(manager);
-        check(NativeKernel.Calls.dla_train_maps(handle(dy), handle(pass.s), handle(b), handle(o), handle(terms.heads()),
+        check(NativeKernel.Calls.dla_train_maps(handle(dy), handle(pass.s), handle(relu), handle(terms.heads()),
                 handle(terms.factor()), handle(terms.value()), handleOrZero(terms.shortcut()),
                 handle(gaps.get(0)), handle(gaps.get(1)), handle(db), handle(dout),
                 dims[0], dims[1], dims[2], dims[3], NativeKernel.threads()), "backward");

@@ -316,8 +316,8 @@ public final class NativeKernel {
                 long dsu, long unit, long batch, long channels, long height, long width, int hidden, int kernel,
                 int norm, int sampleZero, int threads);
 
-        static native int dla_train_gap(long b, long o, long gu, long go, long batch, long channels, long height,
-                long width, int threads);
+        static native int dla_train_gap(long b, long o, long gu, long go, long relu, long batch, long channels,
+                long height, long width, int threads);
 
         static native int dla_train_forward(long b, long o, long heads, long factor, long value, long shortcut,
                 long mask, long gamma, long beta, long runningMean, long runningVar, float momentum, float eps,
@@ -327,7 +327,7 @@ public final class NativeKernel {
                 long gamma, long stats, long normGrads, long dHeads, long dFactor, long dValue, long dShortcut,
                 long batch, long channels, long height, long width, int threads);
 
-        static native int dla_train_maps(long dy, long ds, long b, long o, long heads, long factor, long value,
+        static native int dla_train_maps(long dy, long ds, long relu, long heads, long factor, long value,
                 long shortcut, long dSummary, long dShortcutSummary, long db, long dout, long batch, long channels,
                 long height, long width, int threads);
 
