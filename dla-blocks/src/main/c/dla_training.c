@@ -23,8 +23,11 @@
  * are bound by memory traffic, so the backward pass reads the join's mask as bits (1/32 of a map)
  * rather than b and o again.
  *
- * Sums over the batch run in a fixed order for a given thread count (each thread owns a fixed range
- * of rows; the partial sums are added in thread order), so a training run is reproducible.
+ * The rows of the batch are cut into CHUNKS chunks, whatever the thread count, which the threads
+ * take in turn as they come free (so that one thread held up, by the JVM's compiler or by the
+ * system, does not keep the other waiting at the end of the pass); each chunk's sums are kept
+ * apart and added in chunk order, each sample's in row order, so a training run is reproducible,
+ * and the same on any number of threads.
  * Nothing here calls into C++ but the three libtorch functions of dla_tensor.h; every tensor's layout
  * is checked before its memory is read. The Java side checks every tensor's rank and shape first:
  * stride() throws (and a C++ exception through JNA ends the JVM) for a dimension the tensor lacks.
@@ -55,16 +58,21 @@ typedef struct {
     int threads;
 } maps;
 
+/* The chunks of rows of a pass (fewer where the batch has fewer rows). */
+#define CHUNKS 16
+
 static int64_t rows_of(const maps *m) { return m->batch * m->height; }
 
 static int thread_count(const maps *m, int threads) {
     return m->batch * m->channels * m->height * m->width < PARALLEL_FLOATS ? 1 : threads;
 }
 
-/* The range of rows of thread t of n. */
-static void row_range(const maps *m, int t, int n, int64_t *r0, int64_t *r1) {
-    *r0 = rows_of(m) * t / n;
-    *r1 = rows_of(m) * (t + 1) / n;
+static int64_t chunk_count(const maps *m) { return rows_of(m) < CHUNKS ? rows_of(m) : CHUNKS; }
+
+/* The range of rows of chunk k of n. */
+static void chunk_range(const maps *m, int64_t k, int64_t n, int64_t *r0, int64_t *r1) {
+    *r0 = rows_of(m) * k / n;
+    *r1 = rows_of(m) * (k + 1) / n;
 }
 
 /*
@@ -501,7 +509,7 @@ EXPORT int dla_train_gap(int64_t b_t, int64_t o_t, int64_t gu_t, int64_t go_t, i
         return DLA_NO_MEMORY;
     }
     double inv = 1.0 / (double) (height * width);
-#pragma omp parallel for num_threads(n) schedule(static)
+#pragma omp parallel for num_threads(n) schedule(dynamic, 1)
     for (int64_t s = 0; s < batch; s++) {
         int t = omp_get_thread_num();
         double *su = sums + (int64_t) t * 2 * c, *so = su + c;
@@ -528,20 +536,27 @@ EXPORT int dla_train_gap(int64_t b_t, int64_t o_t, int64_t gu_t, int64_t go_t, i
     return DLA_OK;
 }
 
-/* A call's reduction buffers: each thread's partial sums [n][len] and their total [len] in double, and each thread's scratch [n][scratch] floats. */
+/*
+ * A call's reduction buffers: each chunk's partial sums [chunks][len] and their total [len] in
+ * double, [rows][per_row] doubles for each row's share of per-sample sums, and each thread's
+ * scratch [n][scratch] floats.
+ */
 typedef struct {
-    double *partials, *sums;
+    double *partials, *sums, *row_sums;
     float *buffers;
 } reduction;
 
 /* Allocates the buffers; DLA_NO_MEMORY, with nothing held, if any allocation fails. */
-static int reduction_alloc(reduction *w, int n, int64_t len, int64_t scratch) {
-    w->partials = malloc((size_t) n * len * sizeof(double));
+static int reduction_alloc(reduction *w, int64_t chunks, int64_t len, int64_t rows, int64_t per_row, int n,
+        int64_t scratch) {
+    w->partials = malloc((size_t) chunks * len * sizeof(double));
     w->sums = malloc(len * sizeof(double));
+    w->row_sums = per_row == 0 ? NULL : malloc((size_t) rows * per_row * sizeof(double));
     w->buffers = malloc((size_t) n * scratch * sizeof(float));
-    if (w->partials == NULL || w->sums == NULL || w->buffers == NULL) {
+    if (w->partials == NULL || w->sums == NULL || (per_row != 0 && w->row_sums == NULL) || w->buffers == NULL) {
         free(w->partials);
         free(w->sums);
+        free(w->row_sums);
         free(w->buffers);
         return DLA_NO_MEMORY;
     }
@@ -551,15 +566,16 @@ static int reduction_alloc(reduction *w, int n, int64_t len, int64_t scratch) {
 static void reduction_free(reduction *w) {
     free(w->partials);
     free(w->sums);
+    free(w->row_sums);
     free(w->buffers);
 }
 
-/* Adds the first len of each thread's partial sums (stride apart) in thread order into out. */
-static void add_partials(const double *partials, int n, int64_t stride, int64_t len, double *out) {
+/* Adds the first len of each chunk's partial sums (stride apart) in chunk order into out. */
+static void add_partials(const double *partials, int64_t chunks, int64_t stride, int64_t len, double *out) {
     memset(out, 0, len * sizeof(double));
-    for (int t = 0; t < n; t++) {
+    for (int64_t k = 0; k < chunks; k++) {
         for (int64_t i = 0; i < len; i++) {
-            out[i] += partials[(int64_t) t * stride + i];
+            out[i] += partials[k * stride + i];
         }
     }
 }
@@ -593,10 +609,11 @@ EXPORT int dla_train_forward(int64_t b_t, int64_t o_t, int64_t a_t, int64_t dl_t
         return m.a == NULL || m.dl == NULL || m.wv == NULL ? DLA_BAD_ARGUMENT : DLA_BAD_LAYOUT;
     }
     int n = thread_count(&m, threads);
+    int64_t chunks = chunk_count(&m);
     /* per thread: kv [9][C], three joined rows, the row moments [2][C] (more than a row on 1-pixel-wide maps) */
     int64_t scratch = TAPS * c + 3 * row + 2 * c;
     reduction work;
-    if (reduction_alloc(&work, n, 2 * c, scratch) != DLA_OK) {
+    if (reduction_alloc(&work, chunks, 2 * c, 0, 0, n, scratch) != DLA_OK) {
         return DLA_NO_MEMORY;
     }
     double *partials = work.partials, *sums = work.sums;
@@ -605,40 +622,42 @@ EXPORT int dla_train_forward(int64_t b_t, int64_t o_t, int64_t a_t, int64_t dl_t
 #pragma omp parallel num_threads(n)
     {
         int t = omp_get_thread_num();
-        int64_t r0, r1;
-        row_range(&m, t, n, &r0, &r1);
         float *kv = buffers + (int64_t) t * scratch, *sum_row = kv + TAPS * c + 3 * row;
         joined_rows joined;
         joined_init(&joined, kv + TAPS * c);
-        double *ps = partials + (int64_t) t * 2 * c; /* this thread's mean and squared deviations */
-        memset(ps, 0, 2 * c * sizeof(double));
-        double rows_done = 0;
         int64_t sample = -1;
-        for (int64_t r = r0; r < r1; r++) {
-            int64_t ns = r / height, yy = r % height;
-            if (ns != sample) {
-                value_kernel(&m, ns, kv);
-                sample = ns;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t k = 0; k < chunks; k++) {
+            int64_t r0, r1;
+            chunk_range(&m, k, chunks, &r0, &r1);
+            double *ps = partials + k * 2 * c; /* this chunk's mean and squared deviations */
+            memset(ps, 0, 2 * c * sizeof(double));
+            double rows_done = 0;
+            for (int64_t r = r0; r < r1; r++) {
+                int64_t ns = r / height, yy = r % height;
+                if (ns != sample) {
+                    value_kernel(&m, ns, kv);
+                    sample = ns;
+                }
+                float *sr = s + r * row;
+                branch_row(&m, ns, yy, kv, &joined, sr);
+                row_moments(sr, width, c, sum_row, sum_row + c);
+                merge_moments(rows_done * width, ps, ps + c, (double) width, sum_row, sum_row + c, c);
+                rows_done++;
             }
-            float *sr = s + r * row;
-            branch_row(&m, ns, yy, kv, &joined, sr);
-            row_moments(sr, width, c, sum_row, sum_row + c);
-            merge_moments(rows_done * width, ps, ps + c, (double) width, sum_row, sum_row + c, c);
-            rows_done++;
         }
-#pragma omp barrier
 #pragma omp single
         {
             double merged = 0;
             memset(sums, 0, 2 * c * sizeof(double));
-            for (int u = 0; u < n; u++) {
+            for (int64_t u = 0; u < chunks; u++) {
                 int64_t u0, u1;
-                row_range(&m, u, n, &u0, &u1);
+                chunk_range(&m, u, chunks, &u0, &u1);
                 double rows_u = (double) ((u1 - u0) * width);
                 if (rows_u == 0) {
                     continue;
                 }
-                const double *pu = partials + (int64_t) u * 2 * c;
+                const double *pu = partials + u * 2 * c;
                 double total = merged + rows_u;
                 for (int64_t q = 0; q < c; q++) {
                     double delta = pu[q] - sums[q];
@@ -661,10 +680,14 @@ EXPORT int dla_train_forward(int64_t b_t, int64_t o_t, int64_t a_t, int64_t dl_t
         for (int64_t q = 0; q < c; q++) {
             scale[q] = gamma[q] * stats[c + q];
         }
-        for (int64_t r = r0; r < r1; r++) {
-            int64_t ns = r / height;
-            float keep = m.mask == NULL ? 1.0f : m.mask[ns];
-            output_row(m.b + r * row, m.o + r * row, s + r * row, stats, scale, beta, keep, width, c, y + r * row);
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t k = 0; k < chunks; k++) {
+            int64_t r0, r1;
+            chunk_range(&m, k, chunks, &r0, &r1);
+            for (int64_t r = r0; r < r1; r++) {
+                float keep = m.mask == NULL ? 1.0f : m.mask[r / height];
+                output_row(m.b + r * row, m.o + r * row, s + r * row, stats, scale, beta, keep, width, c, y + r * row);
+            }
         }
     }
     reduction_free(&work);
@@ -705,24 +728,20 @@ EXPORT int dla_train_reduce(int64_t dy_t, int64_t s_t, int64_t b_t, int64_t o_t,
         return DLA_BAD_LAYOUT;
     }
     int n = thread_count(&m, threads);
-    /* per thread: Σdz, Σdz·x̂ [2C]; da [B][heads]; ddl [B][C]; dWv, dΛ [2][9][C] */
-    int64_t len = 2 * c + batch * heads + batch * c + 2 * TAPS * c;
+    int64_t chunks = chunk_count(&m), rows = rows_of(&m);
+    /* per chunk: Σdz, Σdz·x̂ [2C]; dWv, dΛ [2][9][C]; per row: its share of da [heads] and ddl [C] */
+    int64_t len = 2 * c + 2 * TAPS * c, per_row = heads + c;
     int64_t scratch = 2 * TAPS * c + 6 * c + 3 * row;
     reduction work;
-    if (reduction_alloc(&work, n, len, scratch) != DLA_OK) {
+    if (reduction_alloc(&work, chunks, len, rows, per_row, n, scratch) != DLA_OK) {
         return DLA_NO_MEMORY;
     }
-    double *partials = work.partials, *sums = work.sums;
+    double *partials = work.partials, *sums = work.sums, *row_dots = work.row_sums;
     float *buffers = work.buffers;
     double count = (double) (batch * height * width);
 #pragma omp parallel num_threads(n)
     {
         int t = omp_get_thread_num();
-        int64_t r0, r1;
-        row_range(&m, t, n, &r0, &r1);
-        double *ps = partials + (int64_t) t * len;
-        double *p_da = ps + 2 * c, *p_ddl = p_da + batch * heads, *p_dk = p_ddl + batch * c;
-        memset(ps, 0, len * sizeof(double));
         float *buf = buffers + (int64_t) t * scratch;
         float *acc = buf;                 /* dWv, dΛ of one row [2][9][C] */
         float *row_sums = acc + 2 * TAPS * c; /* [2][C], then k1 and k3, then [2][C] of dots */
@@ -731,19 +750,25 @@ EXPORT int dla_train_reduce(int64_t dy_t, int64_t s_t, int64_t b_t, int64_t o_t,
         int64_t sample = -1;
         joined_rows joined;
         joined_init(&joined, k2 + c);
-        for (int64_t r = r0; r < r1; r++) {
-            float keep = m.mask == NULL ? 1.0f : m.mask[r / height];
-            const float *dyr = dy + r * row, *sr = s + r * row;
-            memset(row_sums, 0, 2 * c * sizeof(float));
-            dz_sums(dyr, sr, stats, keep, width, c, row_sums, row_sums + c);
-            for (int64_t q = 0; q < 2 * c; q++) {
-                ps[q] += row_sums[q];
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t k = 0; k < chunks; k++) {
+            int64_t r0, r1;
+            chunk_range(&m, k, chunks, &r0, &r1);
+            double *ps = partials + k * len;
+            memset(ps, 0, len * sizeof(double));
+            for (int64_t r = r0; r < r1; r++) {
+                float keep = m.mask == NULL ? 1.0f : m.mask[r / height];
+                const float *dyr = dy + r * row, *sr = s + r * row;
+                memset(row_sums, 0, 2 * c * sizeof(float));
+                dz_sums(dyr, sr, stats, keep, width, c, row_sums, row_sums + c);
+                for (int64_t q = 0; q < 2 * c; q++) {
+                    ps[q] += row_sums[q];
+                }
             }
         }
-#pragma omp barrier
 #pragma omp single
         {
-            add_partials(partials, n, len, 2 * c, sums);
+            add_partials(partials, chunks, len, 2 * c, sums);
             for (int64_t q = 0; q < c; q++) {
                 grads[c + q] = (float) sums[q];                   /* dβ = Σ dz */
                 grads[q] = (float) (sums[c + q] * stats[c + q]); /* dγ = Σ dz · x̂ */
@@ -757,53 +782,69 @@ EXPORT int dla_train_reduce(int64_t dy_t, int64_t s_t, int64_t b_t, int64_t o_t,
             k2[q] = (float) (g * is * sums[q] / count);
             k3[q] = (float) (g * is * is * is * sums[c + q] / count);
         }
-        for (int64_t r = r0; r < r1; r++) {
-            int64_t ns = r / height, yy = r % height;
-            float keep = m.mask == NULL ? 1.0f : m.mask[ns];
-            const float *dyr = dy + r * row, *orow = m.o + r * row;
-            float *sr = s + r * row;
-            ds_row(dyr, sr, stats, k1, k2, k3, keep, width, c);
-            const float *u[3], *o[3];
-            joined_window(&m, ns, yy, &joined, u);
-            window(m.o, &m, ns, yy, o);
-            kernel_gradient_row(sr, u, o, width, c, acc, dlw == NULL ? NULL : acc + TAPS * c);
-            double *dan = p_da + ns * heads, *ddln = p_ddl + ns * c;
-            float *dots = row_sums + 2 * c; /* [2][C] past k1 and k3: ds · (Wv * u), ds · o */
-            tap_dots(m.wv, acc, c, dots);
-            memset(dots + c, 0, c * sizeof(float));
-            dot_row(sr, orow, width, c, dots + c);
-            for (int64_t q = 0; q < c; q++) {
-                dan[q / HEAD_WIDTH] += dots[q];
-                ddln[q] += dots[c + q];
-            }
-            if (ns != sample) {
-                const float *an = m.a + ns * heads;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t k = 0; k < chunks; k++) {
+            int64_t r0, r1;
+            chunk_range(&m, k, chunks, &r0, &r1);
+            double *p_dk = partials + k * len + 2 * c;
+            for (int64_t r = r0; r < r1; r++) {
+                int64_t ns = r / height, yy = r % height;
+                float keep = m.mask == NULL ? 1.0f : m.mask[ns];
+                const float *dyr = dy + r * row, *orow = m.o + r * row;
+                float *sr = s + r * row;
+                ds_row(dyr, sr, stats, k1, k2, k3, keep, width, c);
+                const float *u[3], *o[3];
+                joined_window(&m, ns, yy, &joined, u);
+                window(m.o, &m, ns, yy, o);
+                kernel_gradient_row(sr, u, o, width, c, acc, dlw == NULL ? NULL : acc + TAPS * c);
+                float *dots = row_sums + 2 * c; /* [2][C] past k1 and k3: ds · (Wv * u), ds · o */
+                tap_dots(m.wv, acc, c, dots);
+                memset(dots + c, 0, c * sizeof(float));
+                dot_row(sr, orow, width, c, dots + c);
+                double *dar = row_dots + r * per_row, *ddlr = dar + heads;
+                memset(dar, 0, heads * sizeof(double));
                 for (int64_t q = 0; q < c; q++) {
-                    heads_of[q] = an[q / HEAD_WIDTH];
+                    dar[q / HEAD_WIDTH] += dots[q];
+                    ddlr[q] = dots[c + q];
                 }
-                sample = ns;
-            }
-            add_taps(heads_of, acc, c, p_dk);
-            if (dlw != NULL) {
-                add_taps(NULL, acc + TAPS * c, c, p_dk + TAPS * c);
+                if (ns != sample) {
+                    const float *an = m.a + ns * heads;
+                    for (int64_t q = 0; q < c; q++) {
+                        heads_of[q] = an[q / HEAD_WIDTH];
+                    }
+                    sample = ns;
+                }
+                add_taps(heads_of, acc, c, p_dk);
+                if (dlw != NULL) {
+                    add_taps(NULL, acc + TAPS * c, c, p_dk + TAPS * c);
+                }
             }
         }
-#pragma omp barrier
-#pragma omp single
+#pragma omp single nowait
         {
-            add_partials(partials, n, len, len, sums);
-            const double *s_da = sums + 2 * c, *s_ddl = s_da + batch * heads, *s_dk = s_ddl + batch * c;
-            for (int64_t i = 0; i < batch * heads; i++) {
-                da[i] = (float) s_da[i];
-            }
-            for (int64_t i = 0; i < batch * c; i++) {
-                ddl[i] = (float) s_ddl[i];
-            }
+            add_partials(partials + 2 * c, chunks, len, 2 * TAPS * c, sums);
             for (int64_t i = 0; i < TAPS * c; i++) {
-                dwv[i] = (float) s_dk[i];
+                dwv[i] = (float) sums[i];
                 if (dlw != NULL) {
-                    dlw[i] = (float) s_dk[TAPS * c + i];
+                    dlw[i] = (float) sums[TAPS * c + i];
                 }
+            }
+        }
+        /* each sample's da and ddl: its rows' shares added in row order */
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t ns = 0; ns < batch; ns++) {
+            double *total = row_dots + ns * height * per_row;
+            for (int64_t yy = 1; yy < height; yy++) {
+                const double *share = total + yy * per_row;
+                for (int64_t i = 0; i < per_row; i++) {
+                    total[i] += share[i];
+                }
+            }
+            for (int64_t i = 0; i < heads; i++) {
+                da[ns * heads + i] = (float) total[i];
+            }
+            for (int64_t q = 0; q < c; q++) {
+                ddl[ns * c + q] = (float) total[heads + q];
             }
         }
     }
@@ -853,35 +894,36 @@ EXPORT int dla_train_maps(int64_t dy_t, int64_t ds_t, int64_t relu_t, int64_t a_
         return DLA_NO_MEMORY;
     }
     float inv = 1.0f / (float) (height * width);
+    int64_t chunks = chunk_count(&m);
 #pragma omp parallel num_threads(n)
     {
         int t = omp_get_thread_num();
-        int64_t r0, r1;
-        row_range(&m, t, n, &r0, &r1);
         float *kv = buffers + (int64_t) t * scratch, *du = kv + TAPS * c, *constants = du + row;
         int64_t sample = -1;
-        for (int64_t r = r0; r < r1; r++) {
-            int64_t ns = r / height, yy = r % height;
-            if (ns != sample) {
-                value_kernel(&m, ns, kv);
-            }
-            const float *g[3];
-            window(ds, &m, ns, yy, g);
-            const float *dyr = dy + r * row, *dsr = ds + r * row;
-            float *dbr = db + r * row, *dor = dout + r * row;
-            if (ns != sample) {
-                for (int64_t q = 0; q < c; q++) {
-                    constants[q] = dgu[ns * c + q] * inv;
-                    constants[c + q] = dgo[ns * c + q] * inv;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t k = 0; k < chunks; k++) {
+            int64_t r0, r1;
+            chunk_range(&m, k, chunks, &r0, &r1);
+            for (int64_t r = r0; r < r1; r++) {
+                int64_t ns = r / height, yy = r % height;
+                if (ns != sample) {
+                    value_kernel(&m, ns, kv);
+                    for (int64_t q = 0; q < c; q++) {
+                        constants[q] = dgu[ns * c + q] * inv;
+                        constants[c + q] = dgo[ns * c + q] * inv;
+                    }
+                    sample = ns;
                 }
+                const float *g[3];
+                window(ds, &m, ns, yy, g);
+                float *dor = dout + r * row;
+                maps_start_row(dy + r * row, ds + r * row, constants, constants + c, m.dl + ns * c, width, c, du, dor);
+                stencil_row(g, kv, NULL, NULL, 1, width, c, du);
+                if (m.lw != NULL) {
+                    stencil_row(g, m.lw, NULL, NULL, 1, width, c, dor);
+                }
+                maps_end_row(relu + r * (row / 32), du, row, db + r * row, dor);
             }
-            maps_start_row(dyr, dsr, constants, constants + c, m.dl + ns * c, width, c, du, dor);
-            sample = ns;
-            stencil_row(g, kv, NULL, NULL, 1, width, c, du);
-            if (m.lw != NULL) {
-                stencil_row(g, m.lw, NULL, NULL, 1, width, c, dor);
-            }
-            maps_end_row(relu + r * (row / 32), du, row, dbr, dor);
         }
     }
     free(buffers);
