@@ -131,6 +131,13 @@ final class Catalog {
             args.put("top5", w.getTop5());
             args.put("evaluation", w.getEvaluation());
             args.put("recipe", w.getRecipe());
+            DlaWeights.Provenance p = w.getProvenance();
+            args.put("bestTop1", p.bestTop1());
+            args.put("bestEpoch", p.bestEpoch());
+            args.put("seed", p.seed());
+            args.put("epochs", p.epochs());
+            args.put("trainingHours", p.hours());
+            args.put("machine", p.machine());
         });
         return args;
     }

@@ -80,6 +80,9 @@ public class ZooTest {
                 Predictor<Image, Classifications> predictor = model.newPredictor()) {
             assertEquals(model.getProperty("model"), "dla_l-20-fashion_mnist", "no filters: the shipped weights come first");
             assertEquals(Double.parseDouble(model.getProperty("top1")), weights.getTop1());
+            assertEquals(Double.parseDouble(model.getProperty("bestTop1")), weights.getProvenance().bestTop1());
+            assertEquals(model.getProperty("epochs"), "15");
+            assertEquals(model.getProperty("seed"), "42");
             assertEquals(model.getProperty("parameters"), "409870");
             assertTrue(model.getProperty("preprocessing").contains("grayscale"), model.getProperty("preprocessing"));
             assertEquals(model.getProperty("license"), "Apache-2.0");
