@@ -1,6 +1,7 @@
 package ai.dla.examples.cli;
 
 import ai.dla.examples.train.Recipe;
+import ai.dla.examples.train.RunLock;
 import ai.dla.examples.train.Schedule;
 import ai.dla.examples.train.TrainingJob;
 import ai.dla.examples.train.TrainingRun;
@@ -86,19 +87,21 @@ final class TrainCommand extends DlaCommand {
                     + " again; give one of the two");
         }
         OutputPaths.folder(name(), "output-dir", output, null, false);
-        if (!resume && !force && TrainingRun.hasResults(output)) {
-            throw new UsageException("dla train: --output-dir " + output + " holds an earlier run; add --resume"
-                    + " to continue it, --force to start it again (its metrics and models are replaced), or choose"
-                    + " another --output-dir");
+        try (RunLock lock = RunLock.acquire(output)) {
+            if (!resume && !force && TrainingRun.hasResults(output)) {
+                throw new UsageException("dla train: --output-dir " + output + " holds an earlier run; add --resume"
+                        + " to continue it, --force to start it again (its metrics and models are replaced), or"
+                        + " choose another --output-dir");
+            }
+            if (force) {
+                TrainingRun.deleteResults(output);
+            }
+            NativeMemory.keepFreedMemory();
+            TrainingJob job = new TrainingJob(name, recipe, dataDir, output, seed,
+                    maxBatches == null ? -1 : positive("--max-batches", maxBatches), gpus, resume);
+            out.println("recipe: " + recipe);
+            new TrainingRun(job, out).run();
         }
-        if (force) {
-            TrainingRun.deleteResults(output);
-        }
-        NativeMemory.keepFreedMemory();
-        TrainingJob job = new TrainingJob(name, recipe, dataDir, output, seed,
-                maxBatches == null ? -1 : positive("--max-batches", maxBatches), gpus, resume);
-        out.println("recipe: " + recipe);
-        new TrainingRun(job, out).run();
     }
 
     private Recipe recipe(DatasetProfile data) throws UsageException {

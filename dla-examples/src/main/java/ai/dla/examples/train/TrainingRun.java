@@ -47,7 +47,9 @@ import java.util.stream.Stream;
  * <p>The output directory receives {@code metrics.csv}, {@code curves.png}, {@code checkpoint/}
  * (model directory plus optimizer state), {@code best/} (the model directory of the best test
  * top-1) and, at the end, {@code final/}. Each model directory loads with {@code
- * Criteria.optModelPath}, {@code dla infer}, {@code dla predict} and {@code dla eval}.
+ * Criteria.optModelPath}, {@code dla infer}, {@code dla predict} and {@code dla eval}. {@code dla
+ * train} holds the directory with a {@link RunLock} for the run, so that a second run cannot write
+ * into it at the same time.
  */
 public final class TrainingRun {
 

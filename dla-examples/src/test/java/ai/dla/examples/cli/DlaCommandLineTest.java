@@ -4,6 +4,7 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
+import ai.dla.examples.train.RunLock;
 import ai.dla.light.NativeKernel;
 import ai.dla.network.Complexity;
 import ai.dla.zoo.ModelName;
@@ -178,6 +179,28 @@ public class DlaCommandLineTest {
         r = CliRun.of("train", "--model", "dla_l-20-cifar10", "--drop-path", "1.5");
         assertEquals(r.status(), 2);
         assertTrue(r.err().contains("DropPath rate must be in [0, 1), got 1.5"), r.err());
+    }
+
+    @Test
+    public void aSecondTrainingRunInTheSameOutputDirectoryIsRefused() throws Exception {
+        Path dir = work.resolve("locked-run");
+        String[] train = {"train", "--model", "dla_l-20-fashion_mnist", "--epochs", "1", "--max-batches", "1",
+            "--output-dir", dir.toString(), "--force"};
+        try (RunLock held = RunLock.acquire(dir)) {
+            Files.writeString(dir.resolve("metrics.csv"), "the holder's\n");
+            String pid = String.valueOf(ProcessHandle.current().pid());
+            CliRun r = CliRun.inOwnProcess(train);
+            assertEquals(r.status(), 1, r.out());
+            assertTrue(r.out().contains("another training run is using " + dir + " (process " + pid + ")")
+                    && r.out().contains("--resume"), r.out());
+            r = CliRun.of(train);
+            assertEquals(r.status(), 1, r.err());
+            assertTrue(r.err().contains("another training run is using " + dir), r.err());
+            assertEquals(Files.readString(dir.resolve("metrics.csv")), "the holder's\n", "--force deleted the holder's files");
+        }
+        try (RunLock again = RunLock.acquire(dir)) {
+            assertTrue(Files.readString(dir.resolve(RunLock.FILE)).contains(String.valueOf(ProcessHandle.current().pid())));
+        }
     }
 
     @Test
