@@ -470,8 +470,9 @@ static int read_maps(maps *m, int64_t b_t, int64_t o_t, int64_t a_t, int64_t dl_
     m->wv = wv_t == 0 ? NULL : vector((const void *) wv_t);
     m->lw = lw_t == 0 ? NULL : vector((const void *) lw_t);
     m->mask = mask_t == 0 ? NULL : vector((const void *) mask_t);
-    if ((b_t != 0 && m->b == NULL) || (o_t != 0 && m->o == NULL) || (a_t != 0 && m->a == NULL) || (dl_t != 0 && m->dl == NULL)
-            || (wv_t != 0 && m->wv == NULL) || (lw_t != 0 && m->lw == NULL) || (mask_t != 0 && m->mask == NULL)) {
+    if ((b_t != 0 && m->b == NULL) || (o_t != 0 && m->o == NULL) || (a_t != 0 && m->a == NULL)
+            || (dl_t != 0 && m->dl == NULL) || (wv_t != 0 && m->wv == NULL) || (lw_t != 0 && m->lw == NULL)
+            || (mask_t != 0 && m->mask == NULL)) {
         return DLA_BAD_LAYOUT;
     }
     return DLA_OK;

@@ -109,7 +109,7 @@ public final class FusedLightTraining {
         Shape state = new Shape(s.get(0), s.get(1));
         NDArray gu = manager.create(state, DataType.FLOAT32);
         NDArray go = manager.create(state, DataType.FLOAT32);
-        /* 32-bit words of bits held in a float32 vector: the kernels read only float tensors */
+        // 32-bit words of bits held in a float32 vector: the kernels read only float tensors
         NDArray relu = manager.create(new Shape(s.size() / Integer.SIZE), DataType.FLOAT32);
         int code = NativeKernel.Calls.dla_train_gap(handle(b), handle(o), handle(gu), handle(go), handle(relu),
                 s.get(0), s.get(1), s.get(2), s.get(3), NativeKernel.threads());
@@ -224,8 +224,8 @@ public final class FusedLightTraining {
      */
     private void backward(BranchTerms terms, Forward pass, NDList more,
             Function<BranchTerms.Gradients, NDList> small) {
-        NDList saved = new NDList(b, o, relu, pass.s, pass.stats, pass.output, summary, shortcutSummary, terms.heads(),
-                terms.factor(), terms.value(), terms.shortcut(), pass.keep);
+        NDList saved = new NDList(b, o, relu, pass.s, pass.stats, pass.output, summary, shortcutSummary,
+                terms.heads(), terms.factor(), terms.value(), terms.shortcut(), pass.keep);
         saved.addAll(terms.batchNorm());
         saved.addAll(more);
         for (NDArray a : saved) {
