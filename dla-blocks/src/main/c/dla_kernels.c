@@ -123,7 +123,6 @@ typedef struct {
     float *s0_h, *s0_c; /* sample 0's new context, sample-zero mode */
 } unit_job;
 
-static float sigmoidf(float v) { return 1.0f / (1.0f + expf(-v)); }
 
 
 /* Adds the channel sums of rows [y0, y1) of sample b of both maps into gx and go (doubles). */
@@ -364,7 +363,7 @@ static void head_weights(const unit_job *j, const float *gx, float *a) {
             }
             sum += qv * kv;
         }
-        a[head] = sigmoidf(sum * scale);
+        a[head] = sigmoid1(sum * scale);
     }
 }
 

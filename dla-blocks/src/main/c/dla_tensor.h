@@ -6,6 +6,7 @@
 #ifndef DLA_TENSOR_H
 #define DLA_TENSOR_H
 
+#include <math.h>
 #include <stdint.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -68,6 +69,9 @@ INLINE v8 exp8(v8 x) {
 }
 
 INLINE v8 sigmoid8(v8 x) { return 1.0f / (1.0f + exp8(-x)); }
+
+/* σ(v) of one float, with libm's expf. */
+INLINE float sigmoid1(float v) { return 1.0f / (1.0f + expf(-v)); }
 
 INLINE v8 tanh8(v8 x) { return 2.0f / (1.0f + exp8(-2.0f * x)) - 1.0f; }
 

@@ -80,7 +80,6 @@ static float *scratch(int64_t floats) {
     return aligned_alloc(64, bytes);
 }
 
-static float sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
 
 static float relu(float v) { return v > 0 || v != v ? v : 0.0f; }
 
@@ -244,7 +243,7 @@ static void heads_row(const unit_terms *u, const float *gx, float *q, float *kk,
         for (int64_t j = head * HEAD_WIDTH; j < (head + 1) * HEAD_WIDTH; j++) {
             sum += q[j] * kk[j];
         }
-        a[head] = sigmoid(sum * scale);
+        a[head] = sigmoid1(sum * scale);
     }
 }
 

@@ -11,6 +11,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.function.Supplier;
+
 /**
  * The small per-sample work of the fused training units of one DLA-L or MRLA-L stage, in C
  * ({@code dla_terms.c}): the context cell's two paths (the DSU in its published form), Q and K,
@@ -53,8 +55,8 @@ public final class NativeTerms {
      * NativeKernel#isTermsActive}), or for a cell the kernels do not compute (cell null: not the
      * published DSU).
      *
-     * @param cell the DSU's eight parameters as the store gives them (MLP_ih's fc1 weight and
-     *     bias, fc2 weight and bias, then MLP_hh's), or null
+     * @param cellParameters gives the DSU's eight parameters as the store gives them (MLP_ih's fc1 weight and
+     *     bias, fc2 weight and bias, then MLP_hh's), or null; asked only where the pass opens
      * @param kernel the shortcut update's kernel DW [C, 1, 3, 3]
      * @param hidden the DSU's hidden width m
      * @param norm the DSU's context norm
@@ -62,9 +64,13 @@ public final class NativeTerms {
      * @param training whether this is a training pass
      * @return the pass, or null
      */
-    public static NativeTerms openDla(NDList cell, NDArray kernel, int hidden, ContextNorm norm, boolean sampleZero,
-            boolean training) {
-        if (cell == null || cell.size() != DSU_PARAMETERS || !active(training)) {
+    public static NativeTerms openDla(Supplier<NDList> cellParameters, NDArray kernel, int hidden, ContextNorm norm,
+            boolean sampleZero, boolean training) {
+        if (!active(training)) {
+            return null;
+        }
+        NDList cell = cellParameters.get();
+        if (cell == null || cell.size() != DSU_PARAMETERS) {
             return null;
         }
         NDList arrays = new NDList(cell);

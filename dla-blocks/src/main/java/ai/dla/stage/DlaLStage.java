@@ -133,7 +133,7 @@ public final class DlaLStage extends ContextStage {
             return null;
         }
         DynamicSharingUnit dsu = (DynamicSharingUnit) cell;
-        return NativeTerms.openDla(dsu.trainingParameters(ps, x.getDevice()), kernel, dsu.getHiddenWidth(),
+        return NativeTerms.openDla(() -> dsu.trainingParameters(ps, x.getDevice()), kernel, dsu.getHiddenWidth(),
                 dsu.getNorm(), getContextMode() == ContextMode.SAMPLE_ZERO, true);
     }
 
