@@ -211,8 +211,8 @@ public class DlaImagePredictorTest {
         Path missing = images.resolve("no-such-model");
         assertJobFails(DlaImagePredictor.builder().setModelDirectory(missing).build(),
                 "Cannot load the model " + missing, "at this path on every executor");
-        assertJobFails(DlaImagePredictor.builder().setModel("dla_l-20-cifar10").build(),
-                "No pretrained weights for dla_l-20-cifar10", "optWeightsUrl(URL)");
+        assertJobFails(DlaImagePredictor.builder().setModel("dla_l-56-cifar10").build(),
+                "No pretrained weights for dla_l-56-cifar10", "optWeightsUrl(URL)");
         String ownCache = System.getenv(ExecutorSettings.CACHE_DIR);
         assertNotNull(ownCache, "the tests set DJL_CACHE_DIR");
         assertJobFails(DlaImagePredictor.builder().setModel(MODEL).optCacheDir(ownCache + "-other").build(),

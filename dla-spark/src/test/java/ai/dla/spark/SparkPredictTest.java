@@ -140,10 +140,10 @@ public class SparkPredictTest {
 
     @Test
     public void aJobThatCannotRunExitsOneWithTheFix() {
-        Run r = run("--model", "dla_l-20-cifar10", "--output", dir.resolve("failed.parquet").toString(),
+        Run r = run("--model", "dla_l-56-cifar10", "--output", dir.resolve("failed.parquet").toString(),
                 images.toString());
         assertEquals(r.status(), 1, r.err());
-        assertTrue(r.err().contains("the job failed: Cannot load the model dla_l-20-cifar10"), r.err());
+        assertTrue(r.err().contains("the job failed: Cannot load the model dla_l-56-cifar10"), r.err());
         assertTrue(r.err().contains("--weights-url URL"), r.err());
         assertTrue(!r.err().contains("\tat "), "no stack trace: " + r.err());
     }

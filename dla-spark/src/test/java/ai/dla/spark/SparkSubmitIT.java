@@ -125,7 +125,7 @@ public class SparkSubmitIT {
     /** Weights that do not ship in the jar, from a repository that dla publish wrote, named by the job. */
     @Test
     public void theExecutorsTakeWeightsFromTheRepositoryTheJobNames() throws Exception {
-        ModelName name = ModelName.parse("dla_l-20-cifar10");
+        ModelName name = ModelName.parse("dla_l-56-cifar10");
         Path modelDir = dir.resolve("trained");
         try (Model model = Model.newInstance(name.toString(), "PyTorch")) {
             DlaResNet net = name.builder().build();

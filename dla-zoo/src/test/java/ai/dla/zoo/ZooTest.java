@@ -26,6 +26,7 @@ import ai.djl.util.Utils;
 import com.sun.net.httpserver.HttpServer;
 
 import org.testng.annotations.AfterMethod;
+import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
 
 import java.awt.image.BufferedImage;
@@ -34,7 +35,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
@@ -64,13 +67,8 @@ public class ZooTest {
     }
 
     @Test
-    public void shippedWeightsLoadOfflineWithTheirMetadataAndChecksum() throws Exception {
+    public void shippedWeightsLoadOfflineWithTheirMetadata() throws Exception {
         DlaWeights weights = DlaWeights.DLA_L_20_FASHION_MNIST;
-        Path shipped = Path.of("src/main/resources/ai/dla/zoo/weights", weights.getFileName());
-        assertEquals(DlaModelLoader.sha1(shipped), weights.getSha1());
-        assertEquals(Files.size(shipped), weights.getSize());
-        assertEquals(entry(weights.getModel()).weights(), ZooEntry.Availability.SHIPPED);
-
         Criteria<Image, Classifications> criteria = Criteria.builder()
                 .setTypes(Image.class, Classifications.class)
                 .optGroupId(DlaModelZoo.GROUP_ID)
@@ -89,6 +87,43 @@ public class ZooTest {
             Classifications c = predictor.predict(ImageFactory.getInstance()
                     .fromFile(Path.of("../samples/fashion_mnist-test0000-ankle_boot.png")));
             assertEquals(c.best().getClassName(), "Ankle boot");
+        }
+    }
+
+    @DataProvider
+    public static Object[][] shippedWeights() {
+        return Arrays.stream(DlaWeights.values()).map(w -> new Object[] {w}).toArray(Object[][]::new);
+    }
+
+    /** Every weight set of {@link DlaWeights}: its file in the jar, its checksum, its metadata through DJL. */
+    @Test(dataProvider = "shippedWeights")
+    public void everyShippedWeightSetIsItsFileAndLoadsWithItsMetadata(DlaWeights weights) throws Exception {
+        Path shipped = Path.of("src/main/resources/ai/dla/zoo/weights", weights.getFileName());
+        assertEquals(DlaModelLoader.sha1(shipped), weights.getSha1(), shipped.toString());
+        assertEquals(Files.size(shipped), weights.getSize(), shipped.toString());
+        assertEquals(entry(weights.getModel()).weights(), ZooEntry.Availability.SHIPPED);
+        DlaWeights.Provenance p = weights.getProvenance();
+        assertTrue(p.bestTop1() >= weights.getTop1() && p.bestEpoch() <= p.epochs(), weights + ": " + p);
+        try (ZooModel<NDList, NDList> model = DlaModelZoo.criteria(weights.getModel(), NDList.class, NDList.class)
+                .build().loadModel()) {
+            assertEquals(model.getProperty("model"), weights.getModel().toString());
+            assertEquals(Double.parseDouble(model.getProperty("top1")), weights.getTop1());
+            assertEquals(Double.parseDouble(model.getProperty("top5")), weights.getTop5());
+            assertEquals(Integer.parseInt(model.getProperty("bestEpoch")), p.bestEpoch());
+            assertEquals(Long.parseLong(model.getProperty("parameters")), Catalog.parameters(weights.getModel()));
+        }
+    }
+
+    /** The README's "Pretrained weights" table has a row for every weight set, with its accuracies. */
+    @Test(dataProvider = "shippedWeights")
+    public void theReadmeTableListsEveryShippedWeightSet(DlaWeights weights) throws IOException {
+        String readme = Files.readString(Path.of("../README.md"));
+        String row = readme.lines().filter(l -> l.startsWith("| `" + weights.getModel() + "` |")).findFirst()
+                .orElseThrow(() -> new AssertionError("README.md's Pretrained weights table has no row for "
+                        + weights.getModel()));
+        for (double accuracy : new double[] {weights.getTop1(), weights.getTop5()}) {
+            String figure = String.format(Locale.ROOT, "| %.2f%% |", accuracy);
+            assertTrue(row.contains(figure), "README.md's row should give " + figure + ": " + row);
         }
     }
 
@@ -165,7 +200,7 @@ public class ZooTest {
 
     @Test
     public void weightsFromAFolderRepositoryLoadWithTheirOutputsAndAreCheckedBySha1() throws Exception {
-        ModelName name = ModelName.parse("dla_l-20-cifar10");
+        ModelName name = ModelName.parse("dla_l-56-cifar10");
         Path root = Files.createTempDirectory("dla-repo");
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray x = manager.randomNormal(new Shape(2, 3, 32, 32));

@@ -7,6 +7,7 @@ import static org.testng.Assert.assertTrue;
 import ai.dla.examples.train.RunLock;
 import ai.dla.light.NativeKernel;
 import ai.dla.network.Complexity;
+import ai.dla.zoo.DlaWeights;
 import ai.dla.zoo.ModelName;
 
 import ai.djl.ndarray.NDArray;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -136,6 +138,17 @@ public class DlaCommandLineTest {
         String[] lines = r.out().split("\n");
         assertEquals(lines.length, ModelName.standardNames().size() + 2, r.out());
         assertTrue(r.out().matches("(?s).*\ndla_l-20-fashion_mnist +dla_l +20 +fashion_mnist +409,870 +29,990,272 .*"), r.out());
+    }
+
+    @Test
+    public void modelsPretrainedListsEveryShippedWeightSetWithItsTop1() {
+        CliRun r = CliRun.of("models", "--pretrained");
+        assertEquals(r.status(), 0, r.err());
+        assertEquals(r.out().split("\n").length, DlaWeights.values().length + 2, r.out());
+        for (DlaWeights w : DlaWeights.values()) {
+            String row = String.format(Locale.ROOT, "(?s).*\n%s .* shipped +%.2f%%\n.*", w.getModel(), w.getTop1());
+            assertTrue(r.out().matches(row), w + " in:\n" + r.out());
+        }
     }
 
     @Test
