@@ -92,13 +92,7 @@ public class Cifar10WeightsTest {
                 .optFilter("layers", String.valueOf(name.depth()))
                 .optFilter("dataset", "cifar10")
                 .build();
-        Criteria<NDList, NDList> tensors = Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optGroupId(DlaModelZoo.GROUP_ID)
-                .optArtifactId(name.variant().getId())
-                .optFilter("layers", String.valueOf(name.depth()))
-                .optFilter("dataset", "cifar10")
-                .build();
+        Criteria<NDList, NDList> tensors = DlaModelZoo.criteria(name, NDList.class, NDList.class).build();
         ExecutorService loader = TrainingData.loader();
         try (ZooModel<Image, Classifications> imageModel = images.loadModel();
                 Predictor<Image, Classifications> imagePredictor = imageModel.newPredictor();
