@@ -40,13 +40,15 @@ public enum DlaWeights {
             99.69,
             Cifar10Run.evaluation("resnet-20-cifar10"),
             Cifar10Run.recipe("resnet-20-cifar10"),
-            new Provenance(90.68, 131, 42, 180, 8.98, Cifar10Run.MACHINE));
+            new Provenance(90.68, 131, 42, 180, 8.98, Cifar10Run.machine("2 PyTorch threads for epochs 1-92, then 1"
+                    + " beside another training run")));
 
     /** What the CIFAR-10 runs of docs/cifar10.md share: one recipe, seed, evaluation and machine. */
     private static final class Cifar10Run {
-        static final String MACHINE = "2 vCPUs of an AMD EPYC host (x86-64, AVX-512), 24 GiB, one PyTorch"
-                + " thread beside another training run (two threads alone for the first half of ResNet-20's"
-                + " epochs), DJL 0.25.0 with PyTorch 2.0.1 on the CPU";
+        static String machine(String threads) {
+            return "2 vCPUs of an AMD EPYC host (x86-64, AVX-512), 24 GiB, " + threads
+                    + ", DJL 0.25.0 with PyTorch 2.0.1 on the CPU";
+        }
 
         static String evaluation(String model) {
             return "CIFAR-10 test batch (test_batch.bin of the official binary release), all 10,000 images,"

@@ -34,7 +34,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -101,7 +100,8 @@ public class Cifar10WeightsTest {
                 NDManager manager = NDManager.newBaseManager()) {
             assertEquals(imageModel.getProperty("model"), name.toString());
             List<Classifications> answers = imagePredictor.batchPredict(readImages());
-            RandomAccessDataset test = TrainingData.build(DatasetProfile.CIFAR10, DATA, Usage.TEST, IMAGES, 0, 1, manager);
+            RandomAccessDataset test =
+                    TrainingData.build(DatasetProfile.CIFAR10, DATA, Usage.TEST, IMAGES, 0, 1, manager);
             try (Batch batch = test.getData(manager, loader).iterator().next()) {
                 NDArray probabilities = tensorPredictor.predict(batch.getData()).head().softmax(1);
                 long[] classes = probabilities.argMax(1).toLongArray();
@@ -135,7 +135,10 @@ public class Cifar10WeightsTest {
                 BufferedImage image = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
                 int[] rgb = new int[32 * 32];
                 for (int p = 0; p < rgb.length; p++) {
-                    rgb[p] = (record[1 + p] & 0xff) << 16 | (record[1 + 1024 + p] & 0xff) << 8 | record[1 + 2048 + p] & 0xff;
+                    int r = record[1 + p] & 0xff;
+                    int g = record[1 + 1024 + p] & 0xff;
+                    int b = record[1 + 2048 + p] & 0xff;
+                    rgb[p] = r << 16 | g << 8 | b;
                 }
                 image.setRGB(0, 0, 32, 32, rgb, 0, 32);
                 images.add(ImageFactory.getInstance().fromImage(image));
@@ -145,7 +148,11 @@ public class Cifar10WeightsTest {
     }
 
     /** The number of images a percentage of the 10,000 stands for. */
-    private static long images(Object percent) {
-        return Math.round(Double.parseDouble(String.format(Locale.ROOT, "%s", percent)) * 100);
+    private static long images(double percent) {
+        return Math.round(percent * 100);
+    }
+
+    private static long images(String printedPercent) {
+        return images(Double.parseDouble(printedPercent));
     }
 }
