@@ -73,10 +73,11 @@ public class ZooTest {
                 .setTypes(Image.class, Classifications.class)
                 .optGroupId(DlaModelZoo.GROUP_ID)
                 .optArtifactId("dla_l")
+                .optFilter("dataset", "fashion_mnist")
                 .build();
         try (ZooModel<Image, Classifications> model = criteria.loadModel();
                 Predictor<Image, Classifications> predictor = model.newPredictor()) {
-            assertEquals(model.getProperty("model"), "dla_l-20-fashion_mnist", "no filters: the shipped weights come first");
+            assertEquals(model.getProperty("model"), "dla_l-20-fashion_mnist", "the shipped weights come first");
             assertEquals(Double.parseDouble(model.getProperty("top1")), weights.getTop1());
             assertEquals(Double.parseDouble(model.getProperty("bestTop1")), weights.getProvenance().bestTop1());
             assertEquals(model.getProperty("epochs"), "15");
@@ -87,6 +88,15 @@ public class ZooTest {
             Classifications c = predictor.predict(ImageFactory.getInstance()
                     .fromFile(Path.of("../samples/fashion_mnist-test0000-ankle_boot.png")));
             assertEquals(c.best().getClassName(), "Ankle boot");
+        }
+        Criteria<NDList, NDList> noFilters = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optGroupId(DlaModelZoo.GROUP_ID)
+                .optArtifactId("dla_l")
+                .build();
+        try (ZooModel<NDList, NDList> model = noFilters.loadModel()) {
+            String name = model.getProperty("model");
+            assertTrue(DlaWeights.of(ModelName.parse(name)).isPresent(), "no filters: shipped weights first, not " + name);
         }
     }
 
