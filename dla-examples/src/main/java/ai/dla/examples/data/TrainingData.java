@@ -44,6 +44,9 @@ import java.util.concurrent.Executors;
  */
 public final class TrainingData {
 
+    /** Where the CIFAR-10 binary release that {@code --data-dir} reads is published. */
+    public static final String CIFAR10_RELEASE = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
+
     private TrainingData() {}
 
     /**
@@ -60,7 +63,8 @@ public final class TrainingData {
      * @return the prepared split
      * @throws IllegalArgumentException if the folder is needed and missing, or its files are not in
      *     the dataset's format; the message names the files expected
-     * @throws IOException if the files cannot be read
+     * @throws IOException if the files cannot be read, or DJL cannot download CIFAR-10 (the message
+     *     then says where the release is and how to pass its folder)
      */
     public static RandomAccessDataset build(DatasetProfile dataset, Path dataDir, Usage usage,
             int batchSize, int pad, long limitBatches, NDManager manager) throws IOException {
@@ -84,6 +88,13 @@ public final class TrainingData {
             split.prepare();
         } catch (TranslateException e) {
             throw new IOException("Cannot prepare " + dataset.getId() + " " + usage + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            if (dataset == DatasetProfile.CIFAR10 && dataDir == null) {
+                throw new IOException("Cannot download CIFAR-10 from DJL's repository (" + e
+                        + "): download the official binary release, " + CIFAR10_RELEASE
+                        + ", unpack it and give its cifar-10-batches-bin folder with --data-dir", e);
+            }
+            throw e;
         }
         return split;
     }

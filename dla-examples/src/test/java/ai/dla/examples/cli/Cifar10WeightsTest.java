@@ -1,6 +1,7 @@
 package ai.dla.examples.cli;
 
 import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
 import ai.dla.examples.data.TrainingData;
@@ -34,6 +35,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -114,6 +116,27 @@ public class Cifar10WeightsTest {
             }
         } finally {
             loader.shutdownNow();
+        }
+    }
+
+    /**
+     * Without {@code --data-dir}, {@code dla eval} asks DJL for its CIFAR-10 download; where that
+     * fails (no network), the message says where the release is and which flag takes it. The test
+     * points DJL's HTTPS at a proxy on a closed local port, so nothing leaves the machine.
+     */
+    @Test
+    public void withoutTheReleaseAndWithoutNetworkEvalSaysWhereToGetIt() {
+        Map<String, String> proxy = Map.of("https.proxyHost", "127.0.0.1", "https.proxyPort", "9",
+                "http.proxyHost", "127.0.0.1", "http.proxyPort", "9");
+        proxy.forEach(System::setProperty);
+        try {
+            CliRun r = CliRun.of("eval", "--model", "resnet-20-cifar10", "--max-batches", "1");
+            assertEquals(r.status(), 1, r.out() + r.err());
+            assertTrue(r.err().startsWith("dla eval: Cannot download CIFAR-10 from DJL's repository"), r.err());
+            assertTrue(r.err().contains(TrainingData.CIFAR10_RELEASE) && r.err().contains("--data-dir"), r.err());
+            assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        } finally {
+            proxy.keySet().forEach(System::clearProperty);
         }
     }
 
