@@ -9,6 +9,7 @@
 #   tools/cifar10-campaign.sh park            copy each run's latest checkpoint, metrics and log into runs/cifar10/
 #   tools/cifar10-campaign.sh unpark          restore runs/cifar10/ into $RUNS where $RUNS holds an older state
 #   tools/cifar10-campaign.sh ship MODEL      copy a finished run's weights into dla-zoo and its files into docs/cifar10/
+#   tools/cifar10-campaign.sh facts MODEL     what the zoo's metadata and docs/cifar10.md record of a run
 #
 # RUNS (default /var/tmp/dla-runs) holds the output directories, logs and the jar each run uses (a
 # copy of dla-examples/target/dla.jar named after the commit, so that a rebuild never changes a
@@ -127,9 +128,26 @@ ship() {
     sha1sum "$ROOT/dla-zoo/src/main/resources/ai/dla/zoo/weights/$model-0000.params"
 }
 
+facts() {
+    local model=${1:?name the model, e.g. facts dla_l-20-cifar10} params
+    [ -f "$RUNS/$model/metrics.csv" ] || die "$model has no metrics.csv in $RUNS"
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        { e = $c["epoch"]; t = 100 * $c["test_top1"]; t5 = 100 * $c["test_top5"]; sec += $c["seconds"]
+          if (t > b) { b = t; be = e } }
+        END { printf "epochs %d, last epoch test top-1 %.2f%% top-5 %.2f%%, best %.2f%% (epoch %d), epochs'"'"' time %.2f h\n",
+                  e, t, t5, b, be, sec / 3600 }' "$RUNS/$model/metrics.csv"
+    tail -n +2 "$RUNS/$model/metrics.csv" | awk -F, '{ print $NF }' | sort -n \
+        | awk '{ r[NR] = $1 } END { printf "training images/s min %d, median %d, max %d\n", r[1], r[int((NR + 1) / 2)], r[NR] }'
+    awk '/^=== / && !first { first = $0; sub(/^=== /, "", first); sub(/ start .*/, "", first) }
+        /^resuming / { resumes++ } END { printf "first start %s, resumed %d times\n", first, resumes }' "$RUNS/$model.log"
+    params="$RUNS/$model/final/$model-0000.params"
+    [ -f "$params" ] && echo "final weights: $(stat -c %s "$params") bytes, SHA-1 $(sha1sum < "$params" | cut -d' ' -f1)"
+    return 0
+}
+
 command=${1:-status}
 shift || true
 case $command in
-    start | status | stop | park | unpark | ship) "$command" "$@" ;;
-    *) die "unknown command '$command': start MODEL..., status, stop, park, unpark or ship MODEL" ;;
+    start | status | stop | park | unpark | ship | facts) "$command" "$@" ;;
+    *) die "unknown command '$command': start MODEL..., status, stop, park, unpark, ship MODEL or facts MODEL" ;;
 esac
