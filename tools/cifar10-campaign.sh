@@ -34,6 +34,9 @@ epochs_of() { sed -n 's/^epochs=//p' "$1/checkpoint/state.properties" 2>/dev/nul
 
 models() { for d in "$RUNS"/*/ "$PARKED"/*/; do [ -d "$d" ] && basename "$d"; done | sort -u; }
 
+# The processor, as the log's start lines record it: runs continue on whatever machine a session has.
+cpu() { lscpu | sed -n 's/^Model name: *//p' | tr ' ' '_'; }
+
 # The log without the progress bar's lines.
 without_progress() { grep -v '^epoch [0-9]*/[0-9]* \[' "$1" || true; }
 
@@ -49,7 +52,7 @@ start() {
         if running "$model"; then echo "$model is running (pid $(cat "$RUNS/$model.pid"))"; continue; fi
         local resume=""
         [ -n "$(epochs_of "$RUNS/$model")" ] && resume="--resume"
-        echo "=== $(date -u +%FT%TZ) start $jar threads=$THREADS $resume" >> "$RUNS/$model.log"
+        echo "=== $(date -u +%FT%TZ) start $jar threads=$THREADS cpu=$(cpu) $resume" >> "$RUNS/$model.log"
         nohup java -Dai.djl.pytorch.num_threads="$THREADS" -jar "$jar" train --model "$model" --data-dir "$DATA" \
             --seed 42 --output-dir "$RUNS/$model" $resume >> "$RUNS/$model.log" 2>&1 &
         echo $! > "$RUNS/$model.pid"
@@ -140,6 +143,7 @@ facts() {
         | awk '{ r[NR] = $1 } END { printf "training images/s min %d, median %d, max %d\n", r[1], r[int((NR + 1) / 2)], r[NR] }'
     awk '/^=== / && !first { first = $0; sub(/^=== /, "", first); sub(/ start .*/, "", first) }
         /^resuming / { resumes++ } END { printf "first start %s, resumed %d times\n", first, resumes }' "$RUNS/$model.log"
+    grep -o 'cpu=[^ ]*' "$RUNS/$model.log" | sort | uniq -c | awk '{ printf "started %d times on %s\n", $1, substr($2, 5) }'
     params="$RUNS/$model/final/$model-0000.params"
     [ -f "$params" ] && echo "final weights: $(stat -c %s "$params") bytes, SHA-1 $(sha1sum < "$params" | cut -d' ' -f1)"
     return 0
