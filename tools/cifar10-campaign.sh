@@ -29,7 +29,7 @@ die() { echo "cifar10-campaign: $*" >&2; exit 1; }
 
 running() { [ -f "$RUNS/$1.pid" ] && kill -0 "$(cat "$RUNS/$1.pid")" 2>/dev/null; }
 
-# The completed epochs of a checkpoint directory's state, 0 where there is none.
+# The completed epochs of a run directory's checkpoint, empty where there is none.
 epochs_of() { sed -n 's/^epochs=//p' "$1/checkpoint/state.properties" 2>/dev/null || true; }
 
 models() { for d in "$RUNS"/*/ "$PARKED"/*/; do [ -d "$d" ] && basename "$d"; done | sort -u; }
@@ -87,15 +87,21 @@ stop() {
     [ ${#pids[@]} -eq 0 ] && echo "no run is running" || wait "${pids[@]}"
 }
 
+# The files of a run that park and unpark carry: a finished run's final weights and curves too.
+state_files() { echo checkpoint metrics.csv; [ -d "$1/final" ] && echo final curves.png; return 0; }
+
+# Whether a finished run's final weights are the zoo's.
+shipped() { cmp -s "$RUNS/$1/final/$1-0000.params" "$ROOT/dla-zoo/src/main/resources/ai/dla/zoo/weights/$1-0000.params"; }
+
 # A running run may be parked: the trainer replaces its checkpoint directory by a rename, so a copy
 # taken while the directory kept its inode is whole; one that raced a rename is taken again.
 park() {
     for model in $(models); do
-        [ -n "$(epochs_of "$RUNS/$model")" ] || continue
+        [ -n "$(epochs_of "$RUNS/$model")" ] && ! shipped "$model" || continue
         local before after
         until rm -rf "${PARKED:?}/$model" && mkdir -p "$PARKED/$model" \
                 && before=$(stat -c %i "$RUNS/$model/checkpoint" 2>/dev/null) \
-                && cp -r "$RUNS/$model/checkpoint" "$RUNS/$model/metrics.csv" "$PARKED/$model/" 2>/dev/null \
+                && (cd "$RUNS/$model" && cp -r $(state_files .) "$PARKED/$model/") 2>/dev/null \
                 && after=$(stat -c %i "$RUNS/$model/checkpoint" 2>/dev/null) && [ "$before" = "$after" ]; do
             sleep 2
         done
@@ -113,7 +119,7 @@ unpark() {
         running "$model" && die "$model is running: stop it first"
         rm -rf "${RUNS:?}/$model"
         mkdir -p "$RUNS/$model"
-        cp -r "$PARKED/$model/checkpoint" "$PARKED/$model/metrics.csv" "$RUNS/$model/"
+        (cd "$PARKED/$model" && cp -r $(state_files .) "$RUNS/$model/")
         cp "$PARKED/$model/train.log" "$RUNS/$model.log"
         echo "$model restored at epoch $parked into $RUNS/$model"
     done
