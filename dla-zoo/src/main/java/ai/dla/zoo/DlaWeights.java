@@ -24,8 +24,7 @@ public enum DlaWeights {
             "dla train --dataset fashion_mnist --model dla_l-20-fashion_mnist --seed 42: 15 epochs, batch 128,"
                     + " SGD momentum 0.9, learning rate 0.1 with cosine decay, weight decay 5e-4, pad-2 random"
                     + " crop and flip, on the 60,000 training images; see docs/fashion-mnist.md",
-            new Provenance(94.09, 14, 42, 15, 1.38, "2 vCPUs of an AMD EPYC host (x86-64, AVX-512), 24 GiB,"
-                    + " 2 PyTorch threads, DJL 0.25.0 with PyTorch 2.0.1 on the CPU")),
+            new Provenance(94.09, 14, 42, 15, 1.38, Machine.of(Machine.AMD_EPYC, "2 PyTorch threads"))),
 
     /**
      * The plain bottleneck ResNet-20 for CIFAR-10, the baseline of the paper's Table 1: 90.55% top-1
@@ -40,7 +39,7 @@ public enum DlaWeights {
             99.69,
             Cifar10Run.evaluation("resnet-20-cifar10"),
             Cifar10Run.recipe("resnet-20-cifar10"),
-            new Provenance(90.68, 131, 42, 180, 8.98, Cifar10Run.machine(Cifar10Run.AMD_EPYC,
+            new Provenance(90.68, 131, 42, 180, 8.98, Machine.of(Machine.AMD_EPYC,
                     "2 PyTorch threads for epochs 1-92, then 1 beside another training run"))),
 
     /**
@@ -57,7 +56,7 @@ public enum DlaWeights {
             99.81,
             Cifar10Run.evaluation("mrla_l-20-cifar10"),
             Cifar10Run.recipe("mrla_l-20-cifar10"),
-            new Provenance(92.99, 175, 42, 180, 15.72, Cifar10Run.machine(Cifar10Run.INTEL_XEON,
+            new Provenance(92.99, 175, 42, 180, 15.72, Machine.of(Machine.INTEL_XEON,
                     "1 PyTorch thread beside the DLA-L-20 run"))),
 
     /**
@@ -74,19 +73,21 @@ public enum DlaWeights {
             99.78,
             Cifar10Run.evaluation("dla_l-20-cifar10"),
             Cifar10Run.recipe("dla_l-20-cifar10"),
-            new Provenance(92.90, 176, 42, 180, 16.02, Cifar10Run.machine(Cifar10Run.INTEL_XEON,
+            new Provenance(92.90, 176, 42, 180, 16.02, Machine.of(Machine.INTEL_XEON,
                     "1 PyTorch thread beside the MRLA-L-20 run for epochs 1-175, then 2")));
 
-    /** What the CIFAR-10 runs of docs/cifar10.md share: one recipe, seed, evaluation and machine. */
-    private static final class Cifar10Run {
+    /** The machines this project's runs trained on: 2 vCPUs and 24 GiB of a host, PyTorch on the CPU. */
+    private static final class Machine {
         static final String AMD_EPYC = "an AMD EPYC host (x86-64, AVX-512)";
         static final String INTEL_XEON = "an Intel Xeon host (KVM, x86-64, AVX-512)";
 
-        static String machine(String host, String threads) {
-            return "2 vCPUs of " + host + ", 24 GiB, " + threads
-                    + ", DJL 0.25.0 with PyTorch 2.0.1 on the CPU";
+        static String of(String host, String threads) {
+            return "2 vCPUs of " + host + ", 24 GiB, " + threads + ", DJL 0.25.0 with PyTorch 2.0.1 on the CPU";
         }
+    }
 
+    /** What the CIFAR-10 runs of docs/cifar10.md share: one recipe, seed and evaluation. */
+    private static final class Cifar10Run {
         static String evaluation(String model) {
             return "CIFAR-10 test batch (test_batch.bin of the official binary release), all 10,000 images,"
                     + " 32x32 RGB as stored, no test-time augmentation, weights of the last epoch: dla eval --model "
