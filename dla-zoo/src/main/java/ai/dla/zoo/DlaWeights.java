@@ -110,7 +110,8 @@ public enum DlaWeights {
      * @param bestEpoch the epoch that reached it (1-based)
      * @param seed the run's seed ({@code dla train --seed})
      * @param epochs the epochs trained; the shipped file is the last one's
-     * @param hours the run's training time, wall clock
+     * @param hours the run's training time, wall clock, without the periods the run was stopped (for a
+     *     run resumed many times, the sum of its epochs' times, training and test evaluation)
      * @param machine what the run trained on
      */
     public record Provenance(double bestTop1, int bestEpoch, long seed, int epochs, double hours, String machine) {}
